@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { Secret } from '../secret.js';
+
+/** One problem found in the config: `path` is like `credentials[2].validityDays`. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  level: 'error' | 'warning';
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.filter((p) => p.level === 'error').map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export const formatProblem = (p: ConfigProblem): string => (p.path ? `${p.path}: ${p.message}` : p.message);
+
+const int = (min: number, max: number) =>
+  z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+export const thresholdsSchema = z.strictObject({
+  warningDays: int(0, 3650).default(30),
+  criticalDays: int(0, 3650).default(7),
+  remindDays: z.array(int(0, 3650)).default([60, 30, 14, 7, 3, 1]),
+  repeatHours: z.number().min(0.01, 'must be more than 0').max(24 * 365, 'must be at most 8760').default(24),
+});
+
+export const probeDefaultsSchema = z.strictObject({
+  timeoutMs: int(100, 600000).default(10000),
+  concurrency: int(1, 1000).default(8),
+  failuresBeforeAlert: int(1, 100).default(2),
+});
+
+export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Keys every credential accepts, whatever its kind. */
+export const commonCredentialShape = {
+  id: z.string().regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)'),
+  kind: z.string(),
+  description: z.string().optional(),
+  owner: z.string().min(1, 'must not be empty').optional(),
+  runbook: z.string().min(1, 'must not be empty').optional(),
+  notify: z.array(z.string()).optional(),
+  environment: z.string().min(1, 'must not be empty').optional(),
+  replaces: z.string().optional(),
+  renewalLeadDays: int(0, 360).default(14),
+  thresholds: z
+    .strictObject({ warningDays: int(0, 3650).optional(), criticalDays: int(0, 3650).optional() })
+    .optional(),
+};
+
+export interface CredentialConfig {
+  id: string;
+  kind: string;
+  description?: string;
+  owner?: string;
+  runbook?: string;
+  notify?: string[];
+  environment?: string;
+  replaces?: string;
+  renewalLeadDays: number;
+  thresholds?: { warningDays?: number; criticalDays?: number };
+  probe?: { timeoutMs?: number; failuresBeforeAlert?: number; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface NotifierConfig {
+  name: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export type Thresholds = z.output<typeof thresholdsSchema>;
+export type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
+
+export interface Config {
+  /** Absolute path of the file it was loaded from. */
+  file: string;
+  database: string;
+  retentionDays: number;
+  thresholds: Thresholds;
+  probe: ProbeDefaults;
+  schedule: { check: string };
+  server: { listen: string; token?: Secret };
+  notifiers: NotifierConfig[];
+  defaults: { notify: string[]; owner?: string };
+  credentials: CredentialConfig[];
+}

@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Observation, ProbeResult } from '../types.js';
+import type { SchemaHelpers } from '../config/helpers.js';
+import type { CredentialConfig, ConfigProblem } from '../config/schema.js';
+
+export interface InspectContext {
+  /** The run's clock (`--at` replaces it). */
+  now: Date;
+  log: Logger;
+}
+
+export interface ProbeContext {
+  now: Date;
+  log: Logger;
+  /** Effective timeout: the credential's `probe.timeoutMs`, else the global one. */
+  timeoutMs: number;
+  /**
+   * State that outlives one cycle for this credential (its undici Agent, its cached token).
+   * The cycle runner keeps one bag per credential and drops it when the credential's config
+   * changes; values with a `close()` method are closed then.
+   */
+  state: Map<string, unknown>;
+}
+
+/**
+ * A credential kind: one file per kind, registered in `./index.ts`.
+ * `C` is the parsed credential: the common keys plus what `schema` adds.
+ */
+export interface Kind<C extends CredentialConfig = CredentialConfig> {
+  readonly name: string;
+  /** The kind's own keys (the common ones are merged in by the loader). */
+  schema(h: SchemaHelpers): z.ZodObject<z.ZodRawShape>;
+  /** Local inspection: files, dates, JSON. Never throws for a broken credential: sets `error`. */
+  inspect(cred: C, ctx: InspectContext): Promise<Observation>;
+  /** A live test call. Never throws: failures are classified into the result. */
+  probe?(cred: C, ctx: ProbeContext): Promise<ProbeResult>;
+  /** Lint across all credentials of this kind (warnings only; `validate` prints them). */
+  lint?(creds: readonly C[]): ConfigProblem[];
+}
