@@ -31,6 +31,8 @@ export interface Kind<C extends CredentialConfig = CredentialConfig> {
   readonly name: string;
   /** The kind's own keys (the common ones are merged in by the loader). */
   schema(h: SchemaHelpers): z.ZodObject<z.ZodRawShape>;
+  /** Rules across fields, after the schema passed: each problem's `path` is relative to the credential. */
+  check?(cred: C): { path: string; message: string }[];
   /** Local inspection: files, dates, JSON. Never throws for a broken credential: sets `error`. */
   inspect(cred: C, ctx: InspectContext): Promise<Observation>;
   /** A live test call. Never throws: failures are classified into the result. */

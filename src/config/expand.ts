@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ConfigProblem } from './schema.js';
+import { pathString } from './issues.js';
+
+/** Fields whose value is a secret; each also accepts `<field>File`, a path holding the value. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'password',
+  'clientId',
+  'clientSecret',
+  'secret',
+  'token',
+  'refreshToken',
+  'url',
+]);
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function expandString(s: string, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: ConfigProblem[]): string {
+  if (!s.includes('${')) return s;
+  return s.replace(ENV_REF, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined) {
+      problems.push({ path: pathString(path), level: 'error', message: `environment variable ${name} is not set` });
+      return '';
+    }
+    return value;
+  });
+}
+
+function readSecretFile(file: string, path: PropertyKey[], problems: ConfigProblem[]): string | undefined {
+  try {
+    // One trailing newline is how editors and `echo` save a secret; it is not part of it.
+    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    if (!value) {
+      problems.push({ path: pathString(path), level: 'error', message: `${file} is empty` });
+      return undefined;
+    }
+    return value;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    problems.push({ path: pathString(path), level: 'error', message: `cannot read ${file}: ${why}` });
+    return undefined;
+  }
+}
+
+/**
+ * Expands `${NAME}` in every string and replaces each secret `xFile` by `x` read from that file.
+ * Runs after parsing, so a problem names the key where it occurs.
+ */
+export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[], path: PropertyKey[] = []): unknown {
+  if (typeof node === 'string') return expandString(node, env, path, problems);
+  if (Array.isArray(node)) return node.map((v, i) => expandTree(v, env, baseDir, problems, [...path, i]));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const obj = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    const here = [...path, key];
+    const field = key.endsWith('File') ? key.slice(0, -4) : '';
+    if (field && SECRET_FIELDS.has(field)) {
+      if (field in obj) {
+        problems.push({ path: pathString(here), level: 'error', message: `set either ${field} or ${key}, not both` });
+        continue;
+      }
+      if (typeof value !== 'string' || !value) {
+        problems.push({ path: pathString(here), level: 'error', message: 'must be a file path' });
+        continue;
+      }
+      const file = resolve(baseDir, expandString(value, env, here, problems));
+      const secret = readSecretFile(file, here, problems);
+      if (secret !== undefined) out[field] = secret;
+      continue;
+    }
+    out[key] = expandTree(value, env, baseDir, problems, here);
+  }
+  return out;
+}

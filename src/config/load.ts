@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import cron from 'node-cron';
+import { kinds } from '../kinds/index.js';
+import { notifiers } from '../notifiers/index.js';
+import { schemaHelpers, type SchemaHelpers } from './helpers.js';
+import {
+  commonCredentialShape,
+  ConfigError,
+  probeDefaultsSchema,
+  thresholdsSchema,
+  type Config,
+  type ConfigProblem,
+  type CredentialConfig,
+  type NotifierConfig,
+} from './schema.js';
+import { formatIssues, pathString } from './issues.js';
+import { expandTree } from './expand.js';
+
+export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
+
+/** `--config FILE`, else `$CREDWATCH_CONFIG`, else `./credwatch.yaml`. */
+export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(cliPath ?? env.CREDWATCH_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+function topLevelSchema(h: SchemaHelpers) {
+  return z.strictObject({
+    database: h.file().default('./data/credwatch.db'),
+    retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
+    thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
+    probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
+    schedule: z
+      .strictObject({
+        check: z
+          .string()
+          .refine((expr) => cron.validate(expr), { message: 'is not a valid cron expression' })
+          .default('*/15 * * * *'),
+      })
+      .default({ check: '*/15 * * * *' }),
+    server: z
+      .strictObject({
+        listen: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
+          .default('127.0.0.1:9477'),
+        token: h.secret().optional(),
+      })
+      .default({ listen: '127.0.0.1:9477' }),
+    notifiers: z.array(z.unknown()).default([]),
+    defaults: z
+      .strictObject({ notify: z.array(z.string()).default([]), owner: z.string().min(1, 'must not be empty').optional() })
+      .default({ notify: [] }),
+    credentials: z.array(z.unknown()).min(1, 'must list at least one credential'),
+  });
+}
+
+/** Parses YAML (or JSON by extension) into plain data; syntax errors carry line and column. */
+export function parseConfigText(text: string, file: string): { data: unknown; problems: ConfigProblem[] } {
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      return { data: JSON.parse(text), problems: [] };
+    } catch (err) {
+      const msg = (err as Error).message;
+      const pos = /position (\d+)/.exec(msg);
+      let where = '';
+      if (pos) {
+        const before = text.slice(0, Number(pos[1]));
+        const line = before.split('\n').length;
+        where = `line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}: `;
+      }
+      return { data: undefined, problems: [{ path: '', level: 'error', message: `${file}: ${where}invalid JSON: ${msg}` }] };
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    return {
+      data: undefined,
+      problems: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
+        return { path: '', level: 'error' as const, message: `${file}: ${where}invalid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    };
+  }
+  return { data: doc.toJS(), problems: [] };
+}
+
+function validateCredential(raw: unknown, index: number, h: SchemaHelpers, problems: ConfigProblem[]): CredentialConfig | null {
+  const at = `credentials[${index}]`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push({ path: at, level: 'error', message: 'must be a mapping with id and kind' });
+    return null;
+  }
+  const kindName = (raw as { kind?: unknown }).kind;
+  if (typeof kindName !== 'string') {
+    problems.push({ path: `${at}.kind`, level: 'error', message: `is required (one of ${kinds.names().join(', ')})` });
+    return null;
+  }
+  const kind = kinds.get(kindName);
+  if (!kind) {
+    problems.push({ path: `${at}.kind`, level: 'error', message: `unknown kind "${kindName}" (known: ${kinds.names().join(', ')})` });
+    return null;
+  }
+  const schema = z.strictObject({ ...commonCredentialShape, ...kind.schema(h).shape });
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    problems.push(...formatIssues(parsed.error.issues, ['credentials', index]));
+    return null;
+  }
+  const cred = parsed.data as CredentialConfig;
+  const found = kind.check?.(cred) ?? [];
+  for (const p of found) problems.push({ path: `${at}.${p.path}`, level: 'error', message: p.message });
+  return found.length ? null : cred;
+}
+
+function validateNotifier(raw: unknown, index: number, h: SchemaHelpers, problems: ConfigProblem[]): NotifierConfig | null {
+  const at = `notifiers[${index}]`;
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string') {
+    problems.push({ path: `${at}.type`, level: 'error', message: `is required (one of ${notifiers.names().join(', ')})` });
+    return null;
+  }
+  const plugin = notifiers.get(type);
+  if (!plugin) {
+    problems.push({ path: `${at}.type`, level: 'error', message: `unknown notifier type "${type}" (known: ${notifiers.names().join(', ')})` });
+    return null;
+  }
+  const schema = z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
+    type: z.string(),
+    ...plugin.schema(h).shape,
+  });
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    problems.push(...formatIssues(parsed.error.issues, ['notifiers', index]));
+    return null;
+  }
+  return parsed.data as NotifierConfig;
+}
+
+/** Checks that need the whole config: unique ids and names, notify targets that exist. */
+function crossCheck(config: Config, problems: ConfigProblem[]): void {
+  const names = new Map<string, number>();
+  config.notifiers.forEach((n, i) => {
+    if (names.has(n.name)) problems.push({ path: `notifiers[${i}].name`, level: 'error', message: `duplicate notifier name "${n.name}" (also notifiers[${names.get(n.name)}])` });
+    else names.set(n.name, i);
+  });
+  const checkTargets = (list: string[] | undefined, path: string) =>
+    list?.forEach((name, j) => {
+      if (!names.has(name)) problems.push({ path: `${path}[${j}]`, level: 'error', message: `no notifier named "${name}"` });
+    });
+  checkTargets(config.defaults.notify, 'defaults.notify');
+
+  const t = config.thresholds;
+  if (t.criticalDays > t.warningDays) problems.push({ path: 'thresholds.criticalDays', level: 'error', message: `must not exceed warningDays (${t.warningDays})` });
+
+  const ids = new Map<string, number>();
+  config.credentials.forEach((c, i) => {
+    const first = ids.get(c.id);
+    if (first !== undefined) problems.push({ path: `credentials[${i}].id`, level: 'error', message: `duplicate id "${c.id}" (also credentials[${first}])` });
+    else ids.set(c.id, i);
+    checkTargets(c.notify, `credentials[${i}].notify`);
+    const warn = c.thresholds?.warningDays ?? t.warningDays;
+    const crit = c.thresholds?.criticalDays ?? t.criticalDays;
+    if (crit > warn) problems.push({ path: `credentials[${i}].thresholds.criticalDays`, level: 'error', message: `must not exceed warningDays (${warn})` });
+  });
+}
+
+/** Lints that do not make the config invalid (printed by `validate`, logged by the daemon). */
+function lint(config: Config): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const name of kinds.names()) {
+    const kind = kinds.get(name)!;
+    if (!kind.lint) continue;
+    const mine = config.credentials.filter((c) => c.kind === name);
+    if (mine.length) out.push(...kind.lint(mine));
+  }
+  return out;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Warnings from lint; errors throw instead. */
+  warnings: ConfigProblem[];
+}
+
+/** Builds a Config from already-parsed data. Throws ConfigError listing every problem. */
+export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const dir = dirname(file);
+  const problems: ConfigProblem[] = [];
+  const expanded = expandTree(data, env, dir, problems);
+  const h = schemaHelpers(dir);
+
+  const top = topLevelSchema(h).safeParse(expanded ?? {}, { reportInput: true });
+  if (!top.success) problems.push(...formatIssues(top.error.issues, []));
+  const rawNotifiers = top.success ? top.data.notifiers : [];
+  const rawCredentials = top.success ? top.data.credentials : [];
+
+  const notifierList = rawNotifiers.map((n, i) => validateNotifier(n, i, h, problems));
+  const credentialList = rawCredentials.map((c, i) => validateCredential(c, i, h, problems));
+  if (!top.success || problems.length) {
+    // Still cross-check what did parse, so one run lists as much as possible.
+    if (top.success) {
+      const partial = { ...top.data, file, notifiers: notifierList.filter(Boolean), credentials: credentialList.filter(Boolean) } as Config;
+      crossCheck(partial, problems);
+    }
+    throw new ConfigError(problems);
+  }
+  const config: Config = {
+    ...top.data,
+    file,
+    notifiers: notifierList as NotifierConfig[],
+    credentials: credentialList as CredentialConfig[],
+  };
+  crossCheck(config, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { config, warnings: lint(config) };
+}
+
+/** Reads, parses, expands and validates a config file. Throws ConfigError listing every problem. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new ConfigError([{ path: '', level: 'error', message: `cannot read config ${file}: ${why}` }]);
+  }
+  const { data, problems } = parseConfigText(text, file);
+  if (problems.length) throw new ConfigError(problems);
+  return buildConfig(data, file, env);
+}
+
+export { pathString };
