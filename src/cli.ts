@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Entry point: parses the command line and hands over to src/commands/. No logic of its own.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, UsageError } from './commands/common.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const configOption = () => new Option('-c, --config <file>', 'config file (default: $CREDWATCH_CONFIG, else ./credwatch.yaml)');
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('credwatch')
+    .description('Watches certificates, API projects and tokens; warns early, exactly once, and proves each credential still works.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('check')
+    .description('run one cycle now: inspect, probe, evaluate, record; exit 0 ok, 1 warning, 2 worse, 3 bad config')
+    .addOption(configOption())
+    .option('--json', 'print the result JSON alone on stdout')
+    .option('--only <id>', 'check only this credential (repeatable)', collect)
+    .option('--at <iso>', 'evaluate as of this instant instead of now')
+    .option('--no-probe', 'skip live probes')
+    .option('--notify', 'run the alert state machine and deliver notifications before exiting')
+    .action(async (opts) => finish(await (await import('./commands/check.js')).checkCommand(opts)));
+
+  program
+    .command('validate')
+    .description('load and lint the config without touching the network; exit 0, or 3 listing every problem')
+    .addOption(configOption())
+    .action(async (opts) => finish((await import('./commands/validate.js')).validateCommand(opts)));
+
+  program
+    .command('status')
+    .description('print the last recorded result of each credential')
+    .addOption(configOption())
+    .option('--json', 'print the result JSON alone on stdout')
+    .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other parse problem is a usage error.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`credwatch: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.stderr.write(`credwatch: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = EXIT.critical;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,44 @@
+import { parseDate } from '../config/helpers.js';
+import { createLogger } from '../log.js';
+import { openDatabase } from '../store/db.js';
+import { runCycle } from '../cycle.js';
+import { renderTable } from '../render/table.js';
+import { exitCodeFor, reportJson } from '../types.js';
+import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
+
+export interface CheckOptions extends GlobalOptions {
+  json?: boolean;
+  only?: string[];
+  at?: string;
+  probe?: boolean; // commander's --no-probe
+  notify?: boolean;
+}
+
+export function parseAt(at: string | undefined): Date {
+  if (at === undefined) return new Date();
+  const d = parseDate(at);
+  if (!d) throw new UsageError(`--at ${at}: expected an ISO 8601 instant (2026-11-22T10:00:00Z) or a date (2026-11-22)`);
+  return d;
+}
+
+/** One cycle now: inspect, probe, evaluate, record, print; notify only with --notify. */
+export async function checkCommand(opts: CheckOptions): Promise<number> {
+  const now = parseAt(opts.at);
+  const loaded = loadOrReport(opts);
+  if (!loaded) return EXIT.usage;
+  const { config } = loaded;
+  const known = new Set(config.credentials.map((c) => c.id));
+  const unknown = (opts.only ?? []).filter((id) => !known.has(id));
+  if (unknown.length) throw new UsageError(`--only: no credential with id ${unknown.map((u) => `"${u}"`).join(', ')}`);
+
+  const log = createLogger();
+  const db = openDatabase(config.database);
+  try {
+    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
+    if (opts.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
+    else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
+    return exitCodeFor(report.credentials);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,134 @@
+// Pure: observations + thresholds + now → a credential's result. No I/O, no clock of its own.
+import {
+  STATUS_RANK,
+  worstStatus,
+  type CredentialResult,
+  type ExpiryLevel,
+  type Observation,
+  type ProbeResult,
+  type Status,
+} from './types.js';
+
+export const DAY_MS = 86_400_000;
+
+export interface EvaluateInput {
+  id: string;
+  kind: string;
+  observation: Observation;
+  /** This cycle's probe, or null when none ran (kind without probe, `--no-probe`). */
+  probe: ProbeResult | null;
+  /** Consecutive failed probes recorded before this cycle. */
+  previousProbeFailures: number;
+  warningDays: number;
+  criticalDays: number;
+  renewalLeadDays: number;
+  failuresBeforeAlert: number;
+  now: Date;
+}
+
+/** floor((expiresAt − now) / 24 h): 1 s before expiry is 0, 1 s after is −1. */
+export function daysLeft(expiresAt: Date, now: Date): number {
+  return Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS);
+}
+
+export function expiryLevel(expiresAt: Date, now: Date, warningDays: number, criticalDays: number): ExpiryLevel {
+  if (now.getTime() >= expiresAt.getTime()) return 'expired';
+  const left = daysLeft(expiresAt, now);
+  if (left <= criticalDays) return 'critical';
+  if (left <= warningDays) return 'warning';
+  return 'ok';
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+export function expiryReason(source: string, expiresAt: Date, now: Date): string {
+  const left = daysLeft(expiresAt, now);
+  const day = isoDay(expiresAt);
+  if (now.getTime() >= expiresAt.getTime()) {
+    const ago = -left - 1;
+    return ago === 0 ? `${source} expired less than a day ago (${day})` : `${source} expired ${ago} day${ago === 1 ? '' : 's'} ago (${day})`;
+  }
+  if (left === 0) return `${source} expires within 24 hours (${expiresAt.toISOString()})`;
+  return `${source} expires in ${left} day${left === 1 ? '' : 's'} (${day})`;
+}
+
+const LEVEL_STATUS: Record<ExpiryLevel, Status> = { ok: 'ok', warning: 'warning', critical: 'critical', expired: 'expired' };
+const FINDING_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
+const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (FINDING_RANK[a] >= FINDING_RANK[b] ? a : b);
+
+export function evaluate(input: EvaluateInput): CredentialResult {
+  const { observation: obs, now } = input;
+  const reasons: string[] = [];
+
+  // Expiries, earliest first: the earliest is the credential's expiry.
+  const sorted = [...obs.expiries].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  let level: ExpiryLevel = 'ok';
+  sorted.forEach((e, i) => {
+    const l = expiryLevel(e.expiresAt, now, input.warningDays, input.criticalDays);
+    level = worstLevel(level, l);
+    // The earliest always explains the date; later ones only when they need attention themselves.
+    if (i === 0 || l !== 'ok') reasons.push(expiryReason(e.source, e.expiresAt, now));
+  });
+  const earliest = sorted[0];
+
+  // Facts that are not dates.
+  for (const c of obs.certificates) {
+    const notBefore = new Date(c.notBefore);
+    if (notBefore.getTime() > now.getTime()) {
+      level = worstLevel(level, 'critical');
+      reasons.push(`${c.source} is not valid until ${notBefore.toISOString()}`);
+    }
+  }
+  for (const f of obs.findings) {
+    level = worstLevel(level, f.level);
+    reasons.push(f.reason);
+  }
+
+  let status: Status = LEVEL_STATUS[level];
+  if (obs.error) {
+    status = 'error';
+    // Not being able to look is itself something to act on.
+    level = worstLevel(level, 'critical');
+    reasons.unshift(`could not inspect: ${obs.error}`);
+  }
+
+  // Probe: one blip is recorded; failuresBeforeAlert in a row makes the credential failing.
+  let probeFailures = input.previousProbeFailures;
+  const probe = input.probe;
+  if (probe) {
+    probeFailures = probe.ok ? 0 : input.previousProbeFailures + 1;
+    if (!probe.ok) {
+      const what = probe.error ? `${probe.error.code}: ${probe.error.message}` : `ended at stage ${probe.stage}`;
+      if (probeFailures >= input.failuresBeforeAlert) {
+        status = worstStatus(status, 'failing');
+        reasons.push(`probe failing for ${probeFailures} consecutive check${probeFailures === 1 ? '' : 's'}: ${what}`);
+      } else {
+        reasons.push(`probe failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}`);
+      }
+    }
+  }
+
+  return {
+    id: input.id,
+    kind: input.kind,
+    status,
+    expiresAt: earliest ? earliest.expiresAt.toISOString() : null,
+    daysLeft: earliest ? daysLeft(earliest.expiresAt, now) : null,
+    renewBy: earliest ? new Date(earliest.expiresAt.getTime() - input.renewalLeadDays * DAY_MS).toISOString() : null,
+    expiries: sorted.map((e) => ({ source: e.source, expiresAt: e.expiresAt.toISOString(), daysLeft: daysLeft(e.expiresAt, now) })),
+    probe,
+    reasons,
+    certificates: obs.certificates,
+    levels: { expiry: level, probe: probeFailures >= input.failuresBeforeAlert ? 'failing' : 'ok' },
+    probeFailures,
+  };
+}
+
+/** Orders results worst first, then soonest expiry, then id: the order a person should read them. */
+export function byUrgency(a: CredentialResult, b: CredentialResult): number {
+  return (
+    STATUS_RANK[b.status] - STATUS_RANK[a.status] ||
+    (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999') ||
+    a.id.localeCompare(b.id)
+  );
+}

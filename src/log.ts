@@ -1,0 +1,57 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths pino blanks out wherever they appear. `Secret` values already print as `<secret>`;
+ * this is the second belt for plain strings that reach a log call by mistake.
+ */
+export const REDACT_PATHS = [
+  'password',
+  'clientSecret',
+  'clientId',
+  'secret',
+  'token',
+  'refreshToken',
+  'accessToken',
+  'access_token',
+  'authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.password',
+  '*.clientSecret',
+  '*.secret',
+  '*.token',
+  '*.refreshToken',
+  '*.accessToken',
+  '*.access_token',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+];
+
+export interface LogOptions {
+  level?: string;
+  /** Pretty lines for a person at a terminal; JSON lines otherwise. */
+  pretty?: boolean;
+  /** Where lines go; stderr by default so `--json` output on stdout stays clean. */
+  destination?: NodeJS.WritableStream | number;
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  const level = opts.level ?? process.env.CREDWATCH_LOG_LEVEL ?? 'info';
+  const redact = { paths: REDACT_PATHS, censor: '<secret>' };
+  const pretty = opts.pretty ?? (opts.destination === undefined && process.stderr.isTTY === true);
+  if (pretty) {
+    return pino({
+      level,
+      redact,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' } },
+    });
+  }
+  const dest = opts.destination ?? 2;
+  return pino(
+    { level, redact, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    typeof dest === 'number' ? pino.destination({ dest, sync: true }) : dest,
+  );
+}

@@ -1,0 +1,127 @@
+import type { Db } from './db.js';
+import type { CheckReport, CredentialResult, ExpiryLevel, ProbeLevel, Status } from '../types.js';
+
+interface ResultRow {
+  id: number;
+  credential_id: string;
+  kind: string;
+  checked_at: string;
+  status: Status;
+  expires_at: string | null;
+  days_left: number | null;
+  renew_by: string | null;
+  expiries: string;
+  certificates: string;
+  probe: string | null;
+  probe_failures: number;
+  expiry_level: ExpiryLevel;
+  probe_level: ProbeLevel;
+  reasons: string;
+}
+
+export interface StoredResult extends CredentialResult {
+  checkedAt: string;
+}
+
+function fromRow(r: ResultRow): StoredResult {
+  return {
+    id: r.credential_id,
+    kind: r.kind,
+    status: r.status,
+    expiresAt: r.expires_at,
+    daysLeft: r.days_left,
+    renewBy: r.renew_by,
+    expiries: JSON.parse(r.expiries),
+    probe: r.probe ? JSON.parse(r.probe) : null,
+    reasons: JSON.parse(r.reasons),
+    certificates: JSON.parse(r.certificates),
+    levels: { expiry: r.expiry_level, probe: r.probe_level },
+    probeFailures: r.probe_failures,
+    checkedAt: r.checked_at,
+  };
+}
+
+export interface CheckMeta {
+  startedAt: Date;
+  durationMs: number;
+}
+
+/** Records one cycle: a checks row, a result row per credential, the latest pointers. One transaction. */
+export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): number {
+  const insertCheck = db.prepare(
+    'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)',
+  );
+  const insertResult = db.prepare(`INSERT INTO results
+    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const setLatest = db.prepare(
+    'INSERT INTO latest_results (credential_id, result_id) VALUES (?, ?) ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id',
+  );
+  return db.transaction(() => {
+    const checkId = Number(
+      insertCheck.run(report.checkedAt, meta.startedAt.toISOString(), Math.round(meta.durationMs), report.credentials.length, JSON.stringify(report.summary)).lastInsertRowid,
+    );
+    for (const r of report.credentials) {
+      const resultId = insertResult.run(
+        checkId,
+        r.id,
+        r.kind,
+        report.checkedAt,
+        r.status,
+        r.expiresAt,
+        r.daysLeft,
+        r.renewBy,
+        JSON.stringify(r.expiries),
+        JSON.stringify(r.certificates),
+        r.probe ? JSON.stringify(r.probe) : null,
+        r.probeFailures,
+        r.levels.expiry,
+        r.levels.probe,
+        JSON.stringify(r.reasons),
+      ).lastInsertRowid;
+      setLatest.run(r.id, resultId);
+    }
+    return checkId;
+  })();
+}
+
+/** The newest recorded result of each of these credentials (all credentials when `ids` is omitted). */
+export function latestResults(db: Db, ids?: readonly string[]): Map<string, StoredResult> {
+  const rows = db
+    .prepare('SELECT r.* FROM latest_results l JOIN results r ON r.id = l.result_id')
+    .all() as ResultRow[];
+  const wanted = ids ? new Set(ids) : null;
+  const out = new Map<string, StoredResult>();
+  for (const row of rows) if (!wanted || wanted.has(row.credential_id)) out.set(row.credential_id, fromRow(row));
+  return out;
+}
+
+/** History of one credential, newest first. */
+export function resultHistory(db: Db, credentialId: string, limit = 100): StoredResult[] {
+  return (db.prepare('SELECT * FROM results WHERE credential_id = ? ORDER BY id DESC LIMIT ?').all(credentialId, limit) as ResultRow[]).map(fromRow);
+}
+
+/** Deletes history older than `before`, keeping every credential's latest result. Returns rows deleted. */
+export function pruneHistory(db: Db, before: Date): number {
+  return db.transaction(() => {
+    const cutoff = before.toISOString();
+    const n = db
+      .prepare('DELETE FROM results WHERE checked_at < ? AND id NOT IN (SELECT result_id FROM latest_results)')
+      .run(cutoff).changes;
+    db.prepare('DELETE FROM checks WHERE checked_at < ? AND NOT EXISTS (SELECT 1 FROM results WHERE results.check_id = checks.id)').run(cutoff);
+    return n;
+  })();
+}
+
+export interface LastCheck {
+  checkedAt: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+export function lastCheck(db: Db): LastCheck | null {
+  const row = db.prepare('SELECT checked_at, started_at, duration_ms FROM checks ORDER BY id DESC LIMIT 1').get() as
+    | { checked_at: string; started_at: string; duration_ms: number }
+    | undefined;
+  return row ? { checkedAt: row.checked_at, startedAt: row.started_at, durationMs: row.duration_ms } : null;
+}
