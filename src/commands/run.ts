@@ -1,0 +1,28 @@
+import { createLogger } from '../log.js';
+import { formatProblem } from '../config/schema.js';
+import { Daemon } from '../daemon/daemon.js';
+import { handleSignals } from '../daemon/signals.js';
+import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
+
+/** `credwatch run`: the daemon. Resolves with 0 after SIGTERM/SIGINT, 3 on a bad config, 2 if it cannot start. */
+export async function runCommand(opts: GlobalOptions): Promise<number> {
+  const loaded = loadOrReport(opts);
+  if (!loaded) return EXIT.usage;
+  const log = createLogger();
+  for (const w of loaded.warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
+
+  const daemon = new Daemon({ config: loaded.config, log });
+  const unhook = handleSignals(daemon, log);
+  try {
+    await daemon.start();
+  } catch (err) {
+    unhook();
+    log.fatal({ err: (err as Error).message }, 'cannot start');
+    return EXIT.critical;
+  }
+  await daemon.stopped;
+  unhook();
+  // A stray handle (a keep-alive socket, a timer in a library) must not keep a stopped daemon alive.
+  setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 1000).unref();
+  return EXIT.ok;
+}

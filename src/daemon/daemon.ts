@@ -1,0 +1,229 @@
+// The long-running service: one cycle at start, then on schedule.check, never overlapping;
+// the HTTP server; SIGHUP reload; a bounded, clean stop.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { recordedReport } from '../commands/status.js';
+import { runCycle } from '../cycle.js';
+import { ProbeStates } from '../probe-states.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { lastCheck } from '../store/results.js';
+import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/health.js';
+import { processRegistry } from '../server/metrics.js';
+import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
+import { metricsSnapshot } from '../server/snapshot.js';
+import { formatListen } from '../server/listen.js';
+import { createAlertStage, type AlertStage } from './alerts-stage.js';
+import { describeChange, loadForReload } from './reload.js';
+import { CycleRunner, type CycleReason } from './runner.js';
+import { Schedule } from './schedule.js';
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  /** How long SIGTERM waits for the cycle in flight before abandoning it (its transaction never started or is atomic). */
+  shutdownGraceMs?: number;
+  /** How often due notification retries are attempted between cycles. */
+  retryIntervalMs?: number;
+}
+
+export const SHUTDOWN_GRACE_MS = 4000;
+export const RETRY_INTERVAL_MS = 30_000;
+
+export class Daemon {
+  #config: Config;
+  readonly #log: Logger;
+  readonly #graceMs: number;
+  readonly #retryMs: number;
+  readonly #states = new ProbeStates();
+  readonly #schedule: Schedule;
+  readonly #runner: CycleRunner;
+  readonly #processRegistry = processRegistry();
+  #db!: Db;
+  #alerts!: AlertStage;
+  #server: RunningServer | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #alertsBusy: Promise<void> = Promise.resolve();
+  #cycleNo = 0;
+  #cycles = { ok: 0, failed: 0 };
+  #lastFinishedAt: string | null = null;
+  #lastDurationMs = 0;
+  #deadline = 0;
+  #stopping: Promise<void> | null = null;
+  #resolveStopped!: () => void;
+  /** Resolves once the daemon has stopped and closed everything. */
+  readonly stopped: Promise<void>;
+
+  constructor(opts: DaemonOptions) {
+    this.#config = opts.config;
+    this.#log = opts.log;
+    this.#graceMs = opts.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+    this.#retryMs = opts.retryIntervalMs ?? RETRY_INTERVAL_MS;
+    this.#runner = new CycleRunner((reason) => this.#cycle(reason), opts.log);
+    this.#schedule = new Schedule(() => this.#runner.request('schedule'), opts.log);
+    this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** Opens the database, binds the server, starts the schedule and the first cycle. Throws if any cannot start. */
+  async start(): Promise<void> {
+    const c = this.#config;
+    this.#db = openDatabase(c.database);
+    this.#alerts = createAlertStage(this.#db, this.#log);
+    try {
+      this.#server = await startServer(this.#context(), c.server.listen);
+    } catch (err) {
+      this.#db.close();
+      throw new Error(`cannot listen on ${c.server.listen}: ${(err as Error).message}`);
+    }
+    this.#schedule.start(c.schedule.check);
+    this.#deadline = this.#nextDeadline();
+    this.#retryTimer = setInterval(() => this.#serialAlerts(() => this.#alerts.retry(this.#config)), this.#retryMs);
+    this.#log.info(
+      {
+        listen: formatListen(this.#server.address),
+        schedule: c.schedule.check,
+        nextRun: this.#schedule.nextRun()?.toISOString(),
+        credentials: c.credentials.length,
+        database: c.database,
+        auth: c.server.token ? 'bearer' : 'none',
+      },
+      'credwatch daemon started',
+    );
+    this.#runner.request('start');
+  }
+
+  /** The listening address (useful when the config asked for port 0). */
+  get address() {
+    return this.#server?.address ?? null;
+  }
+
+  async #cycle(reason: CycleReason): Promise<void> {
+    const config = this.#config;
+    const n = ++this.#cycleNo;
+    const t0 = performance.now();
+    try {
+      const report = await runCycle(config, this.#db, {
+        now: new Date(),
+        log: this.#log.child({ cycle: n, reason }),
+        probeStates: this.#states,
+      });
+      this.#cycles.ok++;
+      this.#lastFinishedAt = new Date().toISOString();
+      this.#lastDurationMs = performance.now() - t0;
+      this.#deadline = this.#nextDeadline();
+      if (this.#stopping) return;
+      await this.#serialAlerts(() => this.#alerts.afterCycle(report, config));
+    } catch (err) {
+      this.#cycles.failed++;
+      throw err;
+    }
+  }
+
+  /** Alert work (after a cycle, or a retry tick) runs one at a time. */
+  #serialAlerts(fn: () => Promise<void>): Promise<void> {
+    const run = this.#alertsBusy.then(fn).catch((err) => this.#log.error({ err: (err as Error).message }, 'notification stage failed'));
+    this.#alertsBusy = run;
+    return run;
+  }
+
+  /** Two schedule periods from now, plus room for one cycle to run. */
+  #nextDeadline(): number {
+    return this.#schedule.secondRunFromNow() + Math.max(this.#lastDurationMs, this.#config.probe.timeoutMs);
+  }
+
+  health(): HealthReport {
+    // Short busy timeout for the probe: /healthz must not block the event loop behind another writer.
+    let databaseError: string | null;
+    if (!this.#db.open) databaseError = 'database is closed';
+    else {
+      this.#db.pragma('busy_timeout = 250');
+      databaseError = probeDatabaseWrite(this.#db);
+      this.#db.pragma('busy_timeout = 5000');
+    }
+    return assessHealth({
+      schedulerRunning: this.#schedule.running && !this.#stopping,
+      deadline: this.#deadline,
+      lastCycleFinishedAt: this.#lastFinishedAt,
+      databaseError,
+      now: Date.now(),
+    });
+  }
+
+  #context(): ServerContext {
+    return {
+      config: () => this.#config,
+      report: () => recordedReport(this.#config, this.#db),
+      health: () => this.health(),
+      metrics: () =>
+        metricsSnapshot(recordedReport(this.#config, this.#db), {
+          lastCheck: lastCheck(this.#db),
+          notifications: this.#alerts.notificationCounts(),
+          outboxBacklog: this.#alerts.backlog(),
+          cycles: { ...this.#cycles },
+        }),
+      processRegistry: this.#processRegistry,
+      log: this.#log,
+    };
+  }
+
+  /** SIGHUP: a config with any problem is rejected (every problem logged); a good one takes over for the next cycle. */
+  async reload(): Promise<void> {
+    if (this.#stopping) return;
+    const next = loadForReload(this.#config.file, this.#log);
+    if (!next || this.#stopping) return;
+    const before = this.#config;
+    const change = describeChange(before, next);
+    if (change.database) {
+      // Swapping databases under a running outbox could lose or repeat events; a restart is the honest way.
+      this.#log.warn({ running: before.database, configured: next.database }, 'database path changed: takes effect on restart; keeping the open database');
+      next.database = before.database;
+    }
+    if (change.listen) {
+      try {
+        const server = await startServer(this.#context(), next.server.listen);
+        const old = this.#server;
+        this.#server = server;
+        await old?.close();
+      } catch (err) {
+        this.#log.error({ listen: next.server.listen, err: (err as Error).message }, 'cannot listen on the new address; keeping the old one');
+        next.server = { ...next.server, listen: before.server.listen };
+      }
+    }
+    this.#config = next;
+    if (change.schedule) this.#schedule.start(next.schedule.check);
+    this.#deadline = Math.max(this.#deadline, this.#nextDeadline());
+    await this.#states.retain(new Set(next.credentials.map((c) => c.id)));
+    this.#log.info(
+      { credentials: next.credentials.length, added: change.added, removed: change.removed, schedule: next.schedule.check, listen: next.server.listen },
+      'config reloaded',
+    );
+    // New credentials should not wait a whole period to show up.
+    this.#runner.request('reload');
+  }
+
+  /** Stops scheduling, lets the cycle in flight finish (bounded), closes the server and the database. */
+  shutdown(signal: string): Promise<void> {
+    this.#stopping ??= this.#shutdown(signal);
+    return this.#stopping;
+  }
+
+  async #shutdown(signal: string): Promise<void> {
+    const t0 = performance.now();
+    this.#log.info({ signal, cycleInFlight: this.#runner.busy }, 'stopping');
+    this.#schedule.stop();
+    if (this.#retryTimer) clearInterval(this.#retryTimer);
+    const closing = this.#server?.close();
+    const finished = await this.#runner.stop(this.#graceMs);
+    if (!finished) this.#log.warn({ graceMs: this.#graceMs }, 'cycle still running after the grace period; abandoning it (nothing half-written: results are recorded in one transaction)');
+    else await Promise.race([this.#alertsBusy, new Promise((r) => setTimeout(r, 500).unref())]);
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
+    await Promise.race([this.#states.close(), new Promise((r) => setTimeout(r, 500).unref())]);
+    if (this.#db?.open) this.#db.close();
+    this.#log.info({ signal, durationMs: Math.round(performance.now() - t0) }, 'stopped');
+    this.#log.flush?.();
+    this.#resolveStopped();
+  }
+}

@@ -1,0 +1,30 @@
+import type { CheckReport } from '../types.js';
+import type { LastCheck } from '../store/results.js';
+import type { MetricsSnapshot } from './metrics.js';
+
+/** Pure: the recorded report and daemon counters → the numbers /metrics shows. */
+export function metricsSnapshot(
+  report: CheckReport,
+  extra: {
+    lastCheck: LastCheck | null;
+    notifications: MetricsSnapshot['notifications'];
+    outboxBacklog: number | null;
+    cycles: MetricsSnapshot['cycles'];
+  },
+): MetricsSnapshot {
+  return {
+    credentials: report.credentials.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      expiries: r.expiries,
+      probe: r.probe ? { ok: r.probe.ok, latencyMs: r.probe.latencyMs } : null,
+    })),
+    notifications: extra.notifications,
+    outboxBacklog: extra.outboxBacklog,
+    lastCycle: extra.lastCheck
+      ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
+      : null,
+    cycles: extra.cycles,
+  };
+}

@@ -1,0 +1,87 @@
+// Pure: config + recorded results + now → what the status page shows. No I/O.
+import type { Config } from '../config/schema.js';
+import { byUrgency, daysLeft } from '../evaluate.js';
+import type { CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
+
+export type PageStatus = Status | 'pending';
+
+export interface PageCredential {
+  id: string;
+  kind: string;
+  description: string | null;
+  status: PageStatus;
+  daysLeft: number | null;
+  expiresAt: string | null;
+  renewBy: string | null;
+  checkedAt: string | null;
+  probe: ProbeResult | null;
+  owner: string | null;
+  runbook: string | null;
+  reasons: string[];
+}
+
+export interface TimelineEntry {
+  id: string;
+  source: string;
+  expiresAt: string;
+  daysLeft: number;
+  status: PageStatus;
+}
+
+export interface StatusView {
+  now: string;
+  checkedAt: string | null;
+  summary: Summary;
+  pending: number;
+  credentials: PageCredential[];
+  timeline: TimelineEntry[];
+}
+
+export const TIMELINE_LENGTH = 12;
+
+type Recorded = CredentialResult & { checkedAt?: string };
+
+export function buildStatusView(config: Config, report: CheckReport, now: Date): StatusView {
+  const byId = new Map<string, Recorded>(report.credentials.map((r) => [r.id, r as Recorded]));
+  const checked = [...report.credentials].sort(byUrgency).map((r) => r.id);
+  const unchecked = config.credentials.filter((c) => !byId.has(c.id)).map((c) => c.id);
+  const configById = new Map(config.credentials.map((c) => [c.id, c]));
+
+  const credentials: PageCredential[] = [...checked, ...unchecked].map((id) => {
+    const cred = configById.get(id)!;
+    const r = byId.get(id);
+    return {
+      id,
+      kind: cred.kind,
+      description: cred.description ?? null,
+      status: r?.status ?? 'pending',
+      // Recomputed against `now` so an old recording still reads right between cycles.
+      daysLeft: r?.expiresAt ? daysLeft(new Date(r.expiresAt), now) : null,
+      expiresAt: r?.expiresAt ?? null,
+      renewBy: r?.renewBy ?? null,
+      checkedAt: r?.checkedAt ?? null,
+      probe: r?.probe ?? null,
+      owner: cred.owner ?? config.defaults.owner ?? null,
+      runbook: cred.runbook ?? null,
+      reasons: r?.reasons ?? ['not checked yet'],
+    };
+  });
+
+  const timeline: TimelineEntry[] = report.credentials
+    .flatMap((r) =>
+      r.expiries
+        .filter((e) => Date.parse(e.expiresAt) > now.getTime())
+        .map((e) => ({ id: r.id, source: e.source, expiresAt: e.expiresAt, daysLeft: daysLeft(new Date(e.expiresAt), now), status: r.status })),
+    )
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id))
+    .slice(0, TIMELINE_LENGTH);
+
+  return {
+    now: now.toISOString(),
+    checkedAt: report.credentials.length ? report.checkedAt : null,
+    summary: report.summary,
+    pending: unchecked.length,
+    credentials,
+    timeline,
+  };
+}
