@@ -40,6 +40,12 @@ export function buildProgram(): Command {
     .option('--json', 'print the result JSON alone on stdout')
     .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
 
+  program
+    .command('run')
+    .description('the daemon: checks on schedule.check, serves /healthz, /status, /metrics and a status page; SIGHUP reloads, SIGTERM stops')
+    .addOption(configOption())
+    .action(async (opts) => finish(await (await import('./commands/run.js')).runCommand(opts)));
+
   return program;
 }
 
