@@ -1,15 +1,56 @@
 import type { z } from 'zod';
+import type { Logger } from 'pino';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { NotifierConfig } from '../config/schema.js';
+import type { AlertEvent, Condition, Level } from '../alerts/types.js';
+
+/** What the dispatcher knows about an event beyond its JSON. */
+export interface NotifyContext {
+  log: Logger;
+  /** Give up on this one attempt after this long (the dispatcher's deadline included). */
+  timeoutMs: number;
+  /** Wall clock for transport details (Alertmanager `endsAt`); the event carries its own `occurredAt`. */
+  now: Date;
+  /** The alert the event belongs to; null for a test event. */
+  alert: { condition: Condition; level: Level } | null;
+}
 
 /**
- * A notifier plugin: one file each, registered in `./index.ts`.
- * (The alerts work extends this with `render`/`send`.)
+ * A notifier plugin: one file each (schema, pure render, thin send), registered in `./index.ts`.
+ * `send` resolves when the event was accepted and throws a NotifyError otherwise.
  */
 export interface NotifierPlugin<C extends NotifierConfig = NotifierConfig> {
   readonly type: string;
   /** The notifier's own keys (`name` and `type` are merged in by the loader). */
   schema(h: SchemaHelpers): z.ZodObject<z.ZodRawShape>;
-  /** Marker so the type parameter is used; implementations refine. */
-  readonly _config?: C;
+  send(event: AlertEvent, config: C, ctx: NotifyContext): Promise<void>;
 }
+
+export interface NotifyErrorOptions {
+  code: string;
+  retryable: boolean;
+  /** The server asked us to wait this long before trying again (Retry-After). */
+  retryAfterMs?: number;
+  status?: number;
+}
+
+/**
+ * A failed delivery. `code` is stable (`http_404`, `smtp_auth`, `timeout`, …); `retryable` says
+ * whether trying again can help. Messages are ours: never a URL with a token, never a password.
+ */
+export class NotifyError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  constructor(message: string, o: NotifyErrorOptions) {
+    super(message);
+    this.name = 'NotifyError';
+    this.code = o.code;
+    this.retryable = o.retryable;
+    this.retryAfterMs = o.retryAfterMs;
+    this.status = o.status;
+  }
+}
+
+export const isNotifyError = (e: unknown): e is NotifyError => e instanceof NotifyError;

@@ -1,0 +1,112 @@
+// Pure: a machine decision + the credential's result → the contract's event JSON.
+import type { Config, CredentialConfig } from '../config/schema.js';
+import type { CredentialResult } from '../types.js';
+import type { EventDraft } from './machine.js';
+import type { AlertEvent, Condition } from './types.js';
+
+export const day = (iso: string) => iso.slice(0, 10);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "expires in 12 days (2026-12-04)", "expired 3 days ago (2026-11-19)". */
+export function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
+  if (!r.expiresAt || r.daysLeft === null) return null;
+  if (r.daysLeft < 0) {
+    const ago = -r.daysLeft - 1;
+    return ago === 0 ? `expired less than a day ago (${day(r.expiresAt)})` : `expired ${plural(ago, 'day')} ago (${day(r.expiresAt)})`;
+  }
+  if (r.daysLeft === 0) return `expires within 24 hours (${r.expiresAt})`;
+  return `expires in ${plural(r.daysLeft, 'day')} (${day(r.expiresAt)})`;
+}
+
+// Evaluation words probe findings as "probe …"; each condition's events carry their own reasons.
+const isProbeReason = (reason: string) => reason.startsWith('probe ');
+
+function probeProblem(r: CredentialResult): string {
+  const p = r.probe;
+  if (!p || p.ok) return 'probe failing';
+  return p.error ? `${p.error.code}: ${p.error.message}` : `probe ended at stage ${p.stage}`;
+}
+
+/** Why a condition resolved, in words: "renewed: now expires 2027-11-02". */
+export function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
+  if (condition === 'probe') return 'probe passes again';
+  const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
+  if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
+  if (draft.renewed === 'expiry') return `renewed${expires ? `: ${expires}` : ''}`;
+  return `no longer needs action${expires ? `: ${expires}` : ''}`;
+}
+
+function summaryFor(draft: EventDraft, condition: Condition, r: CredentialResult): string {
+  const id = r.id;
+  if (draft.event === 'resolved') return `${id}: resolved, ${resolvedWhy(draft, condition, r)}`;
+  if (condition === 'probe') {
+    const what = probeProblem(r);
+    return draft.event === 'firing' ? `${id}: probe failing: ${what}` : `${id}: probe still failing: ${what}`;
+  }
+  const phrase = expiryPhrase(r) ?? r.reasons[0] ?? 'expiry unknown';
+  if (draft.event === 'reminder') {
+    return draft.mark !== null ? `${id}: reminder, ${phrase}` : `${id}: still ${draft.severity}, ${phrase}`;
+  }
+  if (draft.deescalated) {
+    const how = draft.renewed ? 'renewed, but still' : 'better, now';
+    return `${id}: ${how} ${draft.severity} (was ${draft.previous}), ${phrase}`;
+  }
+  return `${id}: ${draft.severity}, ${phrase}`;
+}
+
+function reasonsFor(draft: EventDraft, condition: Condition, r: CredentialResult): string[] {
+  const own = r.reasons.filter((x) => (condition === 'probe' ? isProbeReason(x) : !isProbeReason(x)));
+  if (draft.event === 'resolved') return [resolvedWhy(draft, condition, r), ...own];
+  if (condition === 'probe' && own.length === 0) return [probeProblem(r)];
+  return own;
+}
+
+export function credentialRef(cred: Pick<CredentialConfig, 'owner' | 'runbook'> | undefined, r: { id: string; kind: string }, config: Pick<Config, 'defaults'>) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    owner: cred?.owner ?? config.defaults.owner ?? null,
+    runbook: cred?.runbook ?? null,
+  };
+}
+
+export interface BuildInput {
+  draft: EventDraft;
+  condition: Condition;
+  result: CredentialResult;
+  credential: CredentialConfig | undefined;
+  config: Pick<Config, 'defaults'>;
+  now: Date;
+}
+
+/** The contract's event, exactly its keys, in its order. */
+export function buildEvent({ draft, condition, result, credential, config, now }: BuildInput): AlertEvent {
+  return {
+    id: draft.key,
+    event: draft.event,
+    severity: draft.severity,
+    credential: credentialRef(credential, result, config),
+    expiresAt: result.expiresAt,
+    daysLeft: result.daysLeft,
+    renewBy: result.renewBy,
+    summary: summaryFor(draft, condition, result),
+    reasons: reasonsFor(draft, condition, result),
+    occurredAt: now.toISOString(),
+  };
+}
+
+/** `credwatch notify test NAME`: an event that is plainly a test, through the same render path. */
+export function buildTestEvent(notifier: string, config: Pick<Config, 'defaults'>, now: Date): AlertEvent {
+  return {
+    id: `test:${notifier}:${now.toISOString()}`,
+    event: 'test',
+    severity: 'warning',
+    credential: { id: 'credwatch-test', kind: 'test', owner: config.defaults.owner ?? null, runbook: null },
+    expiresAt: null,
+    daysLeft: null,
+    renewBy: null,
+    summary: `credwatch test notification through ${notifier}`,
+    reasons: ['sent by `credwatch notify test`; no credential needs action'],
+    occurredAt: now.toISOString(),
+  };
+}

@@ -1,0 +1,281 @@
+// SQLite for the alert stage: alert state, the outbox, deliveries, attempts and counters.
+// The only file here that writes SQL; tables come from migrations/0002_alerts.sql.
+import type { Db } from '../store/db.js';
+import type { AlertEvent, AlertState, Condition, Level } from './types.js';
+
+interface StateRow {
+  credential_id: string;
+  condition: Condition;
+  level: Level;
+  episode: number;
+  mark: number | null;
+  repeats: number;
+  last_event_at: string | null;
+  last_event_id: string | null;
+  expires_at: string | null;
+  fingerprints: string;
+}
+
+const stateFromRow = (r: StateRow): AlertState => ({
+  level: r.level,
+  episode: r.episode,
+  mark: r.mark,
+  repeats: r.repeats,
+  lastEventAt: r.last_event_at,
+  lastEventId: r.last_event_id,
+  expiresAt: r.expires_at,
+  fingerprints: JSON.parse(r.fingerprints) as string[],
+});
+
+export const stateKey = (credentialId: string, condition: Condition) => `${credentialId}\u0000${condition}`;
+
+export function loadStates(db: Db): Map<string, AlertState> {
+  const rows = db.prepare('SELECT * FROM alert_state').all() as StateRow[];
+  return new Map(rows.map((r) => [stateKey(r.credential_id, r.condition), stateFromRow(r)]));
+}
+
+export function saveState(db: Db, credentialId: string, condition: Condition, s: AlertState, at: string): void {
+  db.prepare(
+    `INSERT INTO alert_state (credential_id, condition, level, episode, mark, repeats, last_event_at, last_event_id, expires_at, fingerprints, updated_at)
+     VALUES (@credentialId, @condition, @level, @episode, @mark, @repeats, @lastEventAt, @lastEventId, @expiresAt, @fingerprints, @at)
+     ON CONFLICT (credential_id, condition) DO UPDATE SET
+       level = excluded.level, episode = excluded.episode, mark = excluded.mark, repeats = excluded.repeats,
+       last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id, expires_at = excluded.expires_at,
+       fingerprints = excluded.fingerprints, updated_at = excluded.updated_at`,
+  ).run({ credentialId, condition, ...s, fingerprints: JSON.stringify(s.fingerprints), at });
+}
+
+/**
+ * Puts an event and one pending delivery per notifier in the outbox. An id already there is left
+ * alone (same key, same event): returns false then.
+ */
+export function insertEvent(db: Db, e: AlertEvent, condition: Condition, level: Level, notifiers: readonly string[], wallNow: Date): boolean {
+  const created = wallNow.toISOString();
+  const info = db
+    .prepare(
+      `INSERT OR IGNORE INTO alert_events (id, credential_id, condition, event, severity, level, body, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(e.id, e.credential.id, condition, e.event, e.severity, level, JSON.stringify(e), created);
+  if (info.changes === 0) return false;
+  const seq = Number(info.lastInsertRowid);
+  const add = db.prepare(`INSERT OR IGNORE INTO deliveries (event_seq, notifier, status, next_attempt_at) VALUES (?, ?, 'pending', ?)`);
+  for (const n of new Set(notifiers)) add.run(seq, n, created);
+  return true;
+}
+
+export interface DueDelivery {
+  seq: number;
+  notifier: string;
+  attempts: number;
+  eventId: string;
+  event: AlertEvent;
+  condition: Condition;
+  level: Level;
+  createdAt: string;
+}
+
+interface DueRow {
+  event_seq: number;
+  notifier: string;
+  attempts: number;
+  id: string;
+  body: string;
+  condition: Condition;
+  level: Level;
+  created_at: string;
+}
+
+/**
+ * Deliveries that may be attempted now: pending and due, or claimed by someone who vanished.
+ * Per notifier and alert only the oldest undelivered one, so a resolve never overtakes its firing.
+ */
+export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[] {
+  const now = wallNow.toISOString();
+  const rows = db
+    .prepare(
+      `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at
+       FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq
+       WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.claimed_until < @now))
+         AND NOT EXISTS (
+           SELECT 1 FROM deliveries d2 JOIN alert_events e2 ON e2.seq = d2.event_seq
+           WHERE d2.notifier = d.notifier AND d2.status IN ('pending', 'sending')
+             AND e2.credential_id = e.credential_id AND e2.condition = e.condition AND e2.seq < e.seq)
+       ORDER BY d.event_seq
+       LIMIT @limit`,
+    )
+    .all({ now, limit }) as DueRow[];
+  return rows.map((r) => ({
+    seq: r.event_seq,
+    notifier: r.notifier,
+    attempts: r.attempts,
+    eventId: r.id,
+    event: JSON.parse(r.body) as AlertEvent,
+    condition: r.condition,
+    level: r.level,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * The next instant after `wallNow` at which a delivery falls due (or a vanished dispatcher's claim
+ * lapses); null when none. Rows due already but waiting behind an older one are not counted: they
+ * move when that one does.
+ */
+export function nextDueAt(db: Db, wallNow: Date): Date | null {
+  const row = db
+    .prepare(
+      `SELECT MIN(at) AS at FROM (
+         SELECT next_attempt_at AS at FROM deliveries WHERE status = 'pending' AND next_attempt_at > @now
+         UNION ALL
+         SELECT claimed_until AS at FROM deliveries WHERE status = 'sending' AND claimed_until > @now)`,
+    )
+    .get({ now: wallNow.toISOString() }) as { at: string | null };
+  return row.at ? new Date(row.at) : null;
+}
+
+/**
+ * Takes a delivery for one attempt. The conditional UPDATE is the lock: of two dispatchers racing
+ * for the same row, exactly one sees `changes === 1`.
+ */
+export function claim(db: Db, seq: number, notifier: string, owner: string, wallNow: Date, leaseMs: number): boolean {
+  const now = wallNow.toISOString();
+  const info = db
+    .prepare(
+      `UPDATE deliveries SET status = 'sending', claimed_by = @owner, claimed_until = @until, attempts = attempts + 1
+       WHERE event_seq = @seq AND notifier = @notifier
+         AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND claimed_until < @now))`,
+    )
+    .run({ seq, notifier, owner, now, until: new Date(wallNow.getTime() + leaseMs).toISOString() });
+  return info.changes === 1;
+}
+
+export type Outcome = 'delivered' | 'retry' | 'failed';
+
+export interface AttemptRecord {
+  eventId: string;
+  notifier: string;
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: Outcome;
+  errorCode?: string;
+  errorMessage?: string;
+  retryAfterMs?: number;
+}
+
+/** Every attempt is a row, and counted for `credwatch_notifications_total`. */
+export function recordAttempt(db: Db, a: AttemptRecord): void {
+  db.prepare(
+    `INSERT INTO delivery_attempts (event_id, notifier, attempt, started_at, finished_at, outcome, error_code, error_message, retry_after_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(a.eventId, a.notifier, a.attempt, a.startedAt.toISOString(), a.finishedAt.toISOString(), a.outcome, a.errorCode ?? null, a.errorMessage ?? null, a.retryAfterMs ?? null);
+  db.prepare(
+    `INSERT INTO notification_counts (notifier, outcome, count) VALUES (?, ?, 1)
+     ON CONFLICT (notifier, outcome) DO UPDATE SET count = count + 1`,
+  ).run(a.notifier, a.outcome);
+}
+
+/** Ends an attempt: the delivery row and the attempt record change together. */
+export function finishAttempt(
+  db: Db,
+  d: { seq: number; notifier: string; owner: string },
+  a: AttemptRecord,
+  nextAttemptAt: Date | null,
+): void {
+  db.transaction(() => {
+    const status = a.outcome === 'delivered' ? 'delivered' : a.outcome === 'retry' ? 'pending' : 'failed';
+    db.prepare(
+      `UPDATE deliveries SET status = @status, claimed_by = NULL, claimed_until = NULL,
+         next_attempt_at = COALESCE(@next, next_attempt_at),
+         delivered_at = @deliveredAt, last_error_code = @code, last_error = @message
+       WHERE event_seq = @seq AND notifier = @notifier AND claimed_by = @owner`,
+    ).run({
+      status,
+      next: nextAttemptAt?.toISOString() ?? null,
+      deliveredAt: a.outcome === 'delivered' ? a.finishedAt.toISOString() : null,
+      code: a.errorCode ?? null,
+      message: a.errorMessage ?? null,
+      seq: d.seq,
+      notifier: d.notifier,
+      owner: d.owner,
+    });
+    recordAttempt(db, a);
+  })();
+}
+
+export interface NotificationCount {
+  notifier: string;
+  outcome: Outcome;
+  count: number;
+}
+
+/** For `credwatch_notifications_total{notifier,outcome}`: attempts by outcome (delivered, retry, failed). */
+export function notificationCounts(db: Db): NotificationCount[] {
+  return db.prepare('SELECT notifier, outcome, count FROM notification_counts ORDER BY notifier, outcome').all() as NotificationCount[];
+}
+
+export interface NotifierStatus {
+  notifier: string;
+  /** Deliveries waiting (pending or being sent). */
+  pending: number;
+  /** Deliveries given up on (permanent error). */
+  failed: number;
+  lastAttemptAt: string | null;
+  lastOutcome: Outcome | null;
+  /** Set while the notifier's latest attempt ended in a permanent error: what `status` shows. */
+  permanentError: { code: string; message: string; at: string; eventId: string } | null;
+}
+
+export function notifierStatus(db: Db): NotifierStatus[] {
+  const counts = db
+    .prepare(
+      `SELECT notifier,
+              SUM(status IN ('pending', 'sending')) AS pending,
+              SUM(status = 'failed') AS failed
+       FROM deliveries GROUP BY notifier`,
+    )
+    .all() as { notifier: string; pending: number; failed: number }[];
+  const last = db
+    .prepare(
+      `SELECT a.notifier, a.outcome, a.error_code, a.error_message, a.finished_at, a.event_id
+       FROM delivery_attempts a
+       WHERE a.id = (SELECT MAX(b.id) FROM delivery_attempts b WHERE b.notifier = a.notifier)`,
+    )
+    .all() as { notifier: string; outcome: Outcome; error_code: string | null; error_message: string | null; finished_at: string; event_id: string }[];
+  const names = new Set([...counts.map((c) => c.notifier), ...last.map((l) => l.notifier)]);
+  return [...names].sort().map((notifier) => {
+    const c = counts.find((x) => x.notifier === notifier);
+    const l = last.find((x) => x.notifier === notifier);
+    return {
+      notifier,
+      pending: c?.pending ?? 0,
+      failed: c?.failed ?? 0,
+      lastAttemptAt: l?.finished_at ?? null,
+      lastOutcome: l?.outcome ?? null,
+      permanentError:
+        l && l.outcome === 'failed'
+          ? { code: l.error_code ?? 'unknown', message: l.error_message ?? '', at: l.finished_at, eventId: l.event_id }
+          : null,
+    };
+  });
+}
+
+export interface ActiveAlert {
+  credentialId: string;
+  condition: Condition;
+  level: Level;
+  event: AlertEvent;
+}
+
+/** Alerts currently firing, each with its latest firing or reminder event. */
+export function activeAlerts(db: Db): ActiveAlert[] {
+  const rows = db
+    .prepare(
+      `SELECT s.credential_id, s.condition, s.level, e.body
+       FROM alert_state s JOIN alert_events e ON e.id = s.last_event_id
+       WHERE s.level <> 'ok' ORDER BY s.credential_id, s.condition`,
+    )
+    .all() as { credential_id: string; condition: Condition; level: Level; body: string }[];
+  return rows.map((r) => ({ credentialId: r.credential_id, condition: r.condition, level: r.level, event: JSON.parse(r.body) as AlertEvent }));
+}

@@ -1,0 +1,168 @@
+// `email`: nodemailer over SMTP. STARTTLS required by default, implicit TLS, or none for a local relay.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import nodemailer from 'nodemailer';
+import { z } from 'zod';
+import type { NotifierConfig } from '../config/schema.js';
+import type { Secret } from '../secret.js';
+import type { AlertEvent } from '../alerts/types.js';
+import { NotifyError, type NotifierPlugin } from './notifier.js';
+import { headline } from './slack.js';
+
+export interface EmailConfig extends NotifierConfig {
+  type: 'email';
+  from: string;
+  to: string | string[];
+  smtp: {
+    host: string;
+    port?: number;
+    tls: 'starttls' | 'implicit' | 'none';
+    user?: string;
+    password?: Secret;
+    /** Extra CA (PEM file) for a relay with a private certificate. */
+    ca?: string;
+  };
+}
+
+export interface EmailMessage {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
+
+/** The facts every rendering shows, in order. */
+export function facts(e: AlertEvent): [label: string, value: string | null][] {
+  return [
+    ['Severity', e.severity],
+    ['Event', e.event],
+    ['Credential', `${e.credential.id} (${e.credential.kind})`],
+    ['Days left', e.daysLeft === null ? null : String(e.daysLeft)],
+    ['Expires', dateOf(e.expiresAt)],
+    ['Renew by', dateOf(e.renewBy)],
+    ['Owner', e.credential.owner],
+    ['Runbook', e.credential.runbook],
+  ];
+}
+
+export const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function textBody(e: AlertEvent): string {
+  const rows = facts(e).map(([k, v]) => `${`${k}:`.padEnd(12)}${v ?? '-'}`);
+  const reasons = e.reasons.length ? ['', 'Reasons:', ...e.reasons.map((r) => `- ${r}`)] : [];
+  return [e.summary, '', ...rows, ...reasons, '', `Event id: ${e.id}`, `Occurred: ${e.occurredAt}`, ''].join('\n');
+}
+
+function htmlBody(e: AlertEvent): string {
+  const cell = (label: string, value: string | null) => {
+    const shown =
+      value === null ? '-' : label === 'Runbook' && /^https?:\/\//i.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
+    return `<tr><th align="left">${escapeHtml(label)}</th><td>${shown}</td></tr>`;
+  };
+  const reasons = e.reasons.length ? `<p><strong>Reasons</strong></p>\n<ul>${e.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>\n` : '';
+  return (
+    `<!doctype html>\n<html><body>\n<p>${escapeHtml(e.summary)}</p>\n` +
+    `<table>${facts(e).map(([k, v]) => cell(k, v)).join('')}</table>\n` +
+    reasons +
+    `<p style="color:#666">Event id ${escapeHtml(e.id)} &middot; occurred ${escapeHtml(e.occurredAt)}</p>\n</body></html>\n`
+  );
+}
+
+/** Pure: the message sent. The Message-ID is derived from the event id, so a retry is recognisably the same mail. */
+export function render(e: AlertEvent, config: Pick<EmailConfig, 'from' | 'to'>): EmailMessage {
+  return {
+    from: config.from,
+    to: Array.isArray(config.to) ? config.to : [config.to],
+    subject: `[credwatch] ${headline(e)}: ${e.credential.id}`,
+    text: textBody(e),
+    html: htmlBody(e),
+    messageId: `<${createHash('sha256').update(e.id).digest('hex').slice(0, 32)}@credwatch>`,
+    headers: { 'X-Credwatch-Event-Id': e.id },
+  };
+}
+
+/** SMTP failures: authentication, rejected addresses or message, and TLS set-up need a person. */
+export function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
+  const e = err as { code?: string; responseCode?: number; message?: string };
+  let message = `email ${name}: ${e.message ?? 'send failed'}`;
+  // Belt and braces: a server that echoes what it got must not put the password in our logs.
+  const pw = password?.reveal();
+  if (pw) message = message.split(pw).join('<secret>');
+  const code = e.code ?? '';
+  if (code === 'EAUTH') return new NotifyError(message, { code: 'smtp_auth', retryable: false });
+  if (code === 'ETLS' || code === 'EREQUIRETLS') return new NotifyError(message, { code: 'smtp_tls', retryable: false });
+  if (code === 'EENVELOPE' || code === 'EMESSAGE') return new NotifyError(message, { code: 'smtp_rejected', retryable: false });
+  if (code === 'ETIMEDOUT') return new NotifyError(message, { code: 'timeout', retryable: true });
+  if (typeof e.responseCode === 'number') {
+    const permanent = e.responseCode >= 500;
+    return new NotifyError(message, { code: `smtp_${e.responseCode}`, retryable: !permanent, status: e.responseCode });
+  }
+  return new NotifyError(message, { code: 'connection', retryable: true });
+}
+
+const DEFAULT_PORT = { starttls: 587, implicit: 465, none: 25 } as const;
+
+export const email: NotifierPlugin<EmailConfig> = {
+  type: 'email',
+  schema: (h) =>
+    z.object({
+      from: z.string().min(1, 'must not be empty'),
+      to: z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one address')]),
+      smtp: z
+        .strictObject({
+          host: z.string().min(1, 'must not be empty'),
+          port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
+          tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+          user: z.string().min(1, 'must not be empty').optional(),
+          password: h.secret().optional(),
+          ca: h.file().optional(),
+        })
+        .superRefine((s, ctx) => {
+          if (s.user && !s.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user (or passwordFile)' });
+          if (s.password && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
+        }),
+    }),
+  async send(event, config, ctx) {
+    const s = config.smtp;
+    let ca: Buffer | undefined;
+    if (s.ca) {
+      try {
+        ca = readFileSync(s.ca);
+      } catch (err) {
+        throw new NotifyError(`email ${config.name}: cannot read smtp.ca ${s.ca}: ${(err as Error).message}`, { code: 'config', retryable: false });
+      }
+    }
+    const transport = nodemailer.createTransport({
+      host: s.host,
+      port: s.port ?? DEFAULT_PORT[s.tls],
+      secure: s.tls === 'implicit',
+      requireTLS: s.tls === 'starttls',
+      ignoreTLS: s.tls === 'none',
+      auth: s.user && s.password ? { user: s.user, pass: s.password.reveal() } : undefined,
+      tls: ca ? { ca } : undefined,
+      connectionTimeout: ctx.timeoutMs,
+      greetingTimeout: ctx.timeoutMs,
+      socketTimeout: ctx.timeoutMs,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })), ctx.timeoutMs);
+      });
+      await Promise.race([transport.sendMail(render(event, config)), timeout]);
+    } catch (err) {
+      throw classifySmtpError(err, config.name, s.password);
+    } finally {
+      clearTimeout(timer);
+      transport.close();
+    }
+  },
+};

@@ -1,0 +1,64 @@
+// Shared by the HTTP notifiers: classify a status or a network failure into a NotifyError.
+import { NotifyError } from './notifier.js';
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/** Which statuses trying again can fix: timeouts, throttling, server trouble. Everything else is permanent. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** `what` names the target without its URL (which may carry a token): "slack webhook". */
+export function statusError(what: string, status: number, retryAfter?: string | null, detail?: string): NotifyError {
+  const retryable = isRetryableStatus(status);
+  const hint = retryable ? '' : status === 404 ? ' (wrong URL?)' : status === 401 || status === 403 ? ' (not authorised)' : '';
+  const msg = `${what} answered HTTP ${status}${hint}${detail ? `: ${detail.slice(0, 200)}` : ''}`;
+  return new NotifyError(msg, {
+    code: `http_${status}`,
+    retryable,
+    retryAfterMs: parseRetryAfter(retryAfter),
+    status,
+  });
+}
+
+/** A request that got no answer: refused, reset, timed out, DNS. Always worth retrying. */
+export function networkError(what: string, err: unknown): NotifyError {
+  const e = err as { name?: string; code?: string; cause?: { code?: string; message?: string }; message?: string };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT') {
+    return new NotifyError(`${what}: no answer in time`, { code: 'timeout', retryable: true });
+  }
+  const code = e?.cause?.code ?? e?.code;
+  const why = code ?? e?.cause?.message ?? e?.message ?? 'request failed';
+  return new NotifyError(`${what}: connection failed (${why})`, { code: 'connection', retryable: true });
+}
+
+export interface PostResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** POST a body with a timeout; never follows redirects (a moved webhook is a config problem). */
+export async function post(what: string, url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw networkError(what, err);
+  }
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // The status is what matters; a broken body after it does not change the outcome.
+  }
+  if (res.status < 200 || res.status >= 300) throw statusError(what, res.status, res.headers.get('retry-after'), text);
+  return { status: res.status, headers: res.headers, text };
+}

@@ -1,0 +1,95 @@
+// `slack`: an incoming webhook (@slack/webhook) with a Block Kit message.
+import { IncomingWebhook, type IncomingWebhookDefaultArguments, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { KnownBlock } from '@slack/types';
+import { z } from 'zod';
+import type { NotifierConfig } from '../config/schema.js';
+import type { Secret } from '../secret.js';
+import type { AlertEvent } from '../alerts/types.js';
+import type { NotifierPlugin } from './notifier.js';
+import { networkError, statusError } from './http.js';
+
+export interface SlackConfig extends NotifierConfig {
+  type: 'slack';
+  url: Secret;
+}
+
+const ICON: Record<string, string> = {
+  warning: ':warning:',
+  critical: ':red_circle:',
+  expired: ':no_entry:',
+  failing: ':x:',
+  resolved: ':white_check_mark:',
+  test: ':information_source:',
+};
+
+/** Slack's mrkdwn treats these three as markup; everything else is literal. */
+export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** "CRITICAL", "WARNING reminder", "RESOLVED (was critical)", "TEST". */
+export function headline(e: AlertEvent): string {
+  const sev = e.severity.toUpperCase();
+  switch (e.event) {
+    case 'firing':
+      return sev;
+    case 'reminder':
+      return `${sev} reminder`;
+    case 'resolved':
+      return `RESOLVED (was ${e.severity})`;
+    case 'test':
+      return 'TEST';
+  }
+}
+
+const orDash = (v: string | number | null) => (v === null || v === '' ? '—' : String(v));
+const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
+
+/** Pure: the exact message posted. */
+export function render(e: AlertEvent): IncomingWebhookSendArguments {
+  const icon = ICON[e.event === 'resolved' || e.event === 'test' ? e.event : e.severity]!;
+  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const runbook = e.credential.runbook ? `<${escapeMrkdwn(e.credential.runbook)}|runbook>` : '—';
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${icon} ${headline(e)}: ${e.credential.id}`.slice(0, 150), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(e.summary) } },
+    {
+      type: 'section',
+      fields: [
+        field('Severity', e.severity),
+        field('Credential', `${escapeMrkdwn(e.credential.id)} (${escapeMrkdwn(e.credential.kind)})`),
+        field('Days left', orDash(e.daysLeft)),
+        field('Expires', orDash(dateOf(e.expiresAt))),
+        field('Renew by', orDash(dateOf(e.renewBy))),
+        field('Owner', escapeMrkdwn(orDash(e.credential.owner))),
+        field('Runbook', runbook),
+      ],
+    },
+  ];
+  if (e.reasons.length) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reasons*\n${e.reasons.map((r) => `• ${escapeMrkdwn(r)}`).join('\n')}` } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${e.event} · ${e.occurredAt} · ${escapeMrkdwn(e.id)}` }] });
+  return { text: e.summary, blocks };
+}
+
+export const slack: NotifierPlugin<SlackConfig> = {
+  type: 'slack',
+  schema: (h) => z.object({ url: h.secret() }),
+  async send(event, config, ctx) {
+    const defaults: IncomingWebhookDefaultArguments = { timeout: ctx.timeoutMs };
+    const hook = new IncomingWebhook(config.url.reveal(), defaults);
+    // The client keeps `defaults` by reference and merges it into every payload; its HTTP client
+    // already holds the timeout, so drop it from what Slack receives.
+    delete defaults.timeout;
+    try {
+      await hook.send(render(event));
+    } catch (err) {
+      // Never pass `err` on: its `original` carries the request config, webhook URL included.
+      const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
+      const res = e.original?.response;
+      if (e.code === 'slack_webhook_http_error' && res) {
+        throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], typeof res.data === 'string' ? res.data : undefined);
+      }
+      throw networkError(`slack ${config.name}`, e.original ?? err);
+    }
+  },
+};

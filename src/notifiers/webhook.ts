@@ -1,0 +1,51 @@
+// `webhook`: POST the contract's event JSON; signed with HMAC-SHA256 when `secret` is set.
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { NotifierConfig } from '../config/schema.js';
+import type { Secret } from '../secret.js';
+import type { AlertEvent } from '../alerts/types.js';
+import type { NotifierPlugin } from './notifier.js';
+import { post } from './http.js';
+
+export interface WebhookConfig extends NotifierConfig {
+  type: 'webhook';
+  url: string;
+  secret?: Secret;
+}
+
+export const SIGNATURE_HEADER = 'X-Credwatch-Signature';
+
+/** `sha256=<hex HMAC-SHA256 of the exact body>`. */
+export function sign(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export interface WebhookRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Pure: the exact bytes and headers that go out. */
+export function render(event: AlertEvent, config: Pick<WebhookConfig, 'secret'>): WebhookRequest {
+  const body = JSON.stringify(event);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'credwatch',
+    'idempotency-key': event.id,
+  };
+  if (config.secret) headers[SIGNATURE_HEADER] = sign(body, config.secret.reveal());
+  return { body, headers };
+}
+
+export const webhook: NotifierPlugin<WebhookConfig> = {
+  type: 'webhook',
+  schema: (h) =>
+    z.object({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      secret: h.secret().optional(),
+    }),
+  async send(event, config, ctx) {
+    const req = render(event, config);
+    await post(`webhook ${config.name}`, config.url, req.body, req.headers, ctx.timeoutMs);
+  },
+};
