@@ -35,6 +35,8 @@ tbody tr:last-child td{border-bottom:0}
 td.status{border-left:5px solid var(--c)}
 .id{font-weight:600;word-break:break-all}
 .num{font-variant-numeric:tabular-nums;white-space:nowrap}
+.nowrap{white-space:nowrap}
+.tab{font-variant-numeric:tabular-nums}
 .days{font-size:17px;font-weight:700;color:var(--c)}
 .reasons{margin:4px 0 0;padding:0;list-style:none;font-size:13px;color:var(--muted)}
 .ok{color:#1f883d}.bad{color:#cf222e}
@@ -48,16 +50,16 @@ a{color:#0969da}
 .empty{padding:14px;color:var(--muted)}
 @media (max-width:760px){
   main{padding:14px 10px 30px}
-  table,tbody,tr,td{display:block;width:100%}
+  table,tbody{display:block;width:100%}
   thead{display:none}
   table{border:0;background:none}
-  tr{background:var(--card);border:1px solid var(--line);border-left:6px solid var(--c);border-radius:8px;margin-bottom:10px;overflow:hidden}
-  td{border-bottom:1px solid var(--line);display:flex;gap:10px;justify-content:space-between;padding:7px 12px}
-  td.status{border-left:0}
-  td.main{display:block}
-  td[data-label]::before{content:attr(data-label);color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em;flex:none}
-  td>span,td>div{text-align:right}
-  td.main>div{text-align:left}
+  tr{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);background:var(--card);border:1px solid var(--line);border-left:6px solid var(--c);border-radius:8px;margin-bottom:10px;overflow:hidden}
+  td{display:block;border:0;padding:6px 12px}
+  td.status,td.main{grid-column:1/-1}
+  td.status{border-left:0;padding:10px 12px 0}
+  td.main{padding-top:4px;border-bottom:1px solid var(--line);padding-bottom:10px}
+  td[data-label]::before{content:attr(data-label);display:block;color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.04em}
+  td.status::before{display:none}
   .tl{grid-template-columns:6.5em 1fr}
 }
 `;
@@ -74,9 +76,9 @@ function daysText(d: number | null): string {
 function probeCell(c: PageCredential): string {
   const p = c.probe;
   if (!p) return '<span class="muted">no probe</span>';
-  const verdict = p.ok ? '<span class="ok">✓ ok</span>' : `<span class="bad">✗ ${esc(p.error?.code ?? `stopped at ${p.stage}`)}</span>`;
+  const verdict = p.ok ? '<span class="ok nowrap">✓ ok</span>' : `<span class="bad nowrap">✗ ${esc(p.error?.code ?? `stopped at ${p.stage}`)}</span>`;
   const http = p.httpStatus !== null ? ` · HTTP ${esc(p.httpStatus)}` : '';
-  return `<div>${verdict}<span class="muted small num"> · ${esc(Math.round(p.latencyMs))} ms${http}</span><br><span class="muted small num">${esc(when(c.checkedAt))}</span></div>`;
+  return `<div>${verdict}<span class="muted small tab"> · ${esc(Math.round(p.latencyMs))} ms${http}</span><br><span class="muted small tab">${esc(when(c.checkedAt))}</span></div>`;
 }
 
 function runbookCell(url: string | null): string {
@@ -96,7 +98,7 @@ function row(c: PageCredential): string {
 <td data-label="Expires"><span class="num">${esc(day(c.expiresAt))}</span></td>
 <td data-label="Renew by"><span class="num">${esc(day(c.renewBy))}</span></td>
 <td data-label="Last probe">${probeCell(c)}</td>
-<td data-label="Owner"><span>${c.owner ? esc(c.owner) : '<span class="muted">—</span>'}</span></td>
+<td data-label="Owner"><span class="nowrap">${c.owner ? esc(c.owner) : '<span class="muted">—</span>'}</span></td>
 <td data-label="Runbook"><span>${runbookCell(c.runbook)}</span></td>
 </tr>`;
 }
