@@ -61,7 +61,8 @@ function alertMessage(err: NodeJS.ErrnoException, hasClientCert: boolean): strin
 export function classifyNetworkError(err: unknown, c: NetworkContext): ProbeError {
   if (err instanceof ProbeError) return err;
   const e = (err ?? {}) as NodeJS.ErrnoException & { name?: string };
-  const code = e.code ?? '';
+  // DOMException (an aborted signal) has a numeric `code`.
+  const code = typeof e.code === 'string' ? e.code : '';
   const phase = connectionPhase(err);
   const at = `${c.what} at ${c.target}`;
 

@@ -88,11 +88,11 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(text);
 }
 
-/** A token endpoint reply the way Clara documents it. */
-export const tokenReply = (token: string, expiresIn: number | undefined = 86400) => ({
+/** A token endpoint reply the way Clara documents it; `expiresIn: null` leaves expires_in out. */
+export const tokenReply = (token: string, expiresIn: number | null = 86400) => ({
   access_token: token,
   token_type: 'Bearer',
-  ...(expiresIn === undefined ? {} : { expires_in: expiresIn }),
+  ...(expiresIn === null ? {} : { expires_in: expiresIn }),
 });
 
 /** A port with nothing listening on it. */
