@@ -5,6 +5,7 @@ import type { Secret } from '../secret.js';
 import { emptyObservation } from '../types.js';
 import { InspectError, readLocalFile } from './pem.js';
 import { guarded, inspectCertificateFile } from './x509.js';
+import { probeClara } from '../probe/clara.js';
 
 /** Clara API projects live at most 360 days (seeds/clara-api-authentication.txt). */
 export const CLARA_MAX_VALIDITY_DAYS = 360;
@@ -138,4 +139,5 @@ export const claraKind: Kind<ClaraCredential> = {
       }
     });
   },
+  probe: (cred, ctx) => probeClara(cred, ctx),
 };

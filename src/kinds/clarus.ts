@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Kind, ProbeContext } from './kind.js';
+import type { CredentialConfig } from '../config/schema.js';
+import type { Secret } from '../secret.js';
+import { emptyObservation, type ProbeResult } from '../types.js';
+import { readCertificateChain } from './pem.js';
+import { guarded } from './x509.js';
+import { runBearerProbe, type ProbeCall, type ProbeOptions, type TokenSource } from '../probe/bearer-probe.js';
+import { sharedAcrossEnvironments } from '../probe/environment-lint.js';
+
+/** From the provider's docs (seeds/clarus-wms-api-authentication.txt). */
+export const CLARUS_TOKEN_URL = 'https://clarus-api.com/oauth/token';
+
+export interface ClarusOAuth {
+  tokenUrl: string;
+  clientId?: string;
+  clientSecret?: Secret;
+  refreshToken?: Secret;
+  scope?: string;
+}
+
+export interface ClarusCredential extends CredentialConfig {
+  kind: 'clarus';
+  subdomain: string;
+  /** The dedicated API user this credential belongs to (one per environment). */
+  account?: string;
+  token?: Secret;
+  oauth?: ClarusOAuth;
+  ca?: string;
+  probe: { url: string; graphql?: string; timeoutMs?: number; failuresBeforeAlert?: number };
+}
+
+const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+function tokenSource(cred: ClarusCredential, headers: Record<string, string>): TokenSource {
+  if (cred.token) return { type: 'static', token: cred.token };
+  const o = cred.oauth!;
+  return {
+    type: 'oauth',
+    grant: { tokenUrl: o.tokenUrl, clientId: o.clientId, clientSecret: o.clientSecret, refreshToken: o.refreshToken, scope: o.scope, headers },
+  };
+}
+
+/**
+ * A bearer token plus the tenant header on every request (the token request included); the test
+ * call is a REST GET on `probe.url`, or a GraphQL POST of `probe.graphql` whose `errors` fail it.
+ */
+export function probeClarus(cred: ClarusCredential, ctx: ProbeContext, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const tenant = { 'x-clarus-subdomain': cred.subdomain };
+  const call: ProbeCall = cred.probe.graphql
+    ? { method: 'POST', url: cred.probe.url, headers: tenant, body: JSON.stringify({ query: cred.probe.graphql }), graphql: true }
+    : { method: 'GET', url: cred.probe.url, headers: tenant };
+  return runBearerProbe({ tls: { ca: cred.ca }, auth: tokenSource(cred, tenant), calls: [call] }, ctx, opts);
+}
+
+export const clarusKind: Kind<ClarusCredential> = {
+  name: 'clarus',
+  schema: (h) =>
+    z.strictObject({
+      subdomain: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be the tenant subdomain alone (letters, digits, -), e.g. acme'),
+      account: z.string().min(1, 'must not be empty').optional(),
+      token: h.secret().optional(),
+      oauth: z
+        .strictObject({
+          tokenUrl: httpsUrl().default(CLARUS_TOKEN_URL),
+          clientId: z.string().min(1, 'must not be empty').optional(),
+          clientSecret: h.secret().optional(),
+          refreshToken: h.secret().optional(),
+          scope: z.string().min(1, 'must not be empty').optional(),
+        })
+        .optional(),
+      ca: h.file().optional(),
+      probe: h.probe({ url: httpsUrl(), graphql: z.string().min(1, 'must not be empty').optional() }),
+    }),
+  check(cred) {
+    const problems: { path: string; message: string }[] = [];
+    if (cred.token && cred.oauth) problems.push({ path: 'oauth', message: 'set either token or oauth, not both' });
+    else if (!cred.token && !cred.oauth) problems.push({ path: 'token', message: 'set token, or oauth (clientId and clientSecret, or a refreshToken)' });
+    const o = cred.oauth;
+    if (o) {
+      if (o.clientSecret && !o.clientId) problems.push({ path: 'oauth.clientId', message: 'is required with clientSecret' });
+      if (!o.refreshToken && !(o.clientId && o.clientSecret)) {
+        problems.push({ path: 'oauth', message: 'set clientId and clientSecret (client credentials), or refreshToken' });
+      }
+    }
+    return problems;
+  },
+  async inspect(cred) {
+    const obs = emptyObservation();
+    // Only the trust file is local; the token is proven by the probe, not by a date.
+    return guarded(obs, () => {
+      if (cred.ca) readCertificateChain(cred.ca, 'ca');
+    });
+  },
+  probe: (cred, ctx) => probeClarus(cred, ctx),
+  lint: (creds) => [
+    ...sharedAcrossEnvironments(
+      creds,
+      (c) => c.account?.toLowerCase(),
+      'Clarus API account',
+      'Clarus asks for a dedicated API user per environment; a shared login knocks the other sessions out',
+    ),
+    ...sharedAcrossEnvironments(
+      creds,
+      (c) => (c.oauth?.clientId ? `${c.oauth.tokenUrl} ${c.oauth.clientId}` : undefined),
+      'OAuth client id',
+      'give each environment its own API user and client, so throttling and audit stay separate',
+    ),
+  ],
+};

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { Kind, ProbeContext } from './kind.js';
+import type { CredentialConfig } from '../config/schema.js';
+import type { Secret } from '../secret.js';
+import { emptyObservation, type ProbeResult } from '../types.js';
+import { readCertificateChain } from './pem.js';
+import { guarded, inspectCertificateFile } from './x509.js';
+import { runBearerProbe, type ProbeOptions } from '../probe/bearer-probe.js';
+import { sharedAcrossEnvironments } from '../probe/environment-lint.js';
+
+export interface OAuth2Credential extends CredentialConfig {
+  kind: 'oauth2';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: Secret;
+  clientAuth: 'basic' | 'body';
+  scope?: string;
+  certificate?: string;
+  privateKey?: string;
+  ca?: string;
+  probe?: { url?: string; headers?: Record<string, string>; timeoutMs?: number; failuresBeforeAlert?: number };
+}
+
+const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+/**
+ * Client credentials for any provider: the token (over mTLS when a certificate is set), then
+ * `GET probe.url` with it; without `probe.url` a token alone is the proof.
+ */
+export function probeOAuth2(cred: OAuth2Credential, ctx: ProbeContext, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  return runBearerProbe(
+    {
+      tls: { certificate: cred.certificate, privateKey: cred.privateKey, ca: cred.ca },
+      auth: {
+        type: 'oauth',
+        grant: { tokenUrl: cred.tokenUrl, clientId: cred.clientId, clientSecret: cred.clientSecret, clientAuth: cred.clientAuth, scope: cred.scope },
+      },
+      calls: cred.probe?.url ? [{ method: 'GET', url: cred.probe.url, headers: cred.probe.headers }] : [],
+    },
+    ctx,
+    opts,
+  );
+}
+
+export const oauth2Kind: Kind<OAuth2Credential> = {
+  name: 'oauth2',
+  schema: (h) =>
+    z.strictObject({
+      tokenUrl: httpsUrl(),
+      clientId: z.string().min(1, 'must not be empty'),
+      clientSecret: h.secret(),
+      clientAuth: z.enum(['basic', 'body']).default('basic'),
+      scope: z.string().min(1, 'must not be empty').optional(),
+      certificate: h.file().optional(),
+      privateKey: h.file().optional(),
+      ca: h.file().optional(),
+      probe: h
+        .probe({
+          url: httpsUrl().optional(),
+          headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string()).optional(),
+        })
+        .optional(),
+    }),
+  check(cred) {
+    const problems: { path: string; message: string }[] = [];
+    if (cred.certificate && !cred.privateKey) problems.push({ path: 'privateKey', message: 'is required with certificate' });
+    if (cred.privateKey && !cred.certificate) problems.push({ path: 'certificate', message: 'is required with privateKey' });
+    const auth = Object.keys(cred.probe?.headers ?? {}).find((k) => k.toLowerCase() === 'authorization');
+    if (auth) problems.push({ path: `probe.headers.${auth}`, message: 'is set by the probe (the bearer token); remove it' });
+    return problems;
+  },
+  async inspect(cred) {
+    const obs = emptyObservation();
+    return guarded(obs, () => {
+      // The client certificate is a renewal task of its own; the daily token is not.
+      if (cred.certificate) inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs);
+      if (cred.ca) readCertificateChain(cred.ca, 'ca');
+    });
+  },
+  probe: (cred, ctx) => probeOAuth2(cred, ctx),
+  lint: (creds) =>
+    sharedAcrossEnvironments(
+      creds,
+      (c) => `${c.tokenUrl} ${c.clientId}`,
+      'OAuth client id',
+      'give each environment its own client, so a test system cannot throttle or lock out production',
+    ),
+};
