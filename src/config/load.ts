@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import jsyaml from 'js-yaml';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { kinds } from '../kinds/index.js';
@@ -28,7 +28,7 @@ export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = pro
 
 function topLevelSchema(h: SchemaHelpers) {
   return z.strictObject({
-    database: h.file().default('./data/credwatch.db'),
+    database: h.file().prefault('./data/credwatch.db'),
     retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
@@ -57,38 +57,59 @@ function topLevelSchema(h: SchemaHelpers) {
   });
 }
 
+function offsetPosition(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return `line ${line}, column ${before.length - before.lastIndexOf('\n')}: `;
+}
+
+function yamlErrorPosition(text: string): string {
+  try {
+    jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA });
+  } catch (err) {
+    const mark = (err as { mark?: { line: number; column: number } }).mark;
+    if (mark) return `line ${mark.line + 1}, column ${mark.column + 1}: `;
+  }
+  return '';
+}
+
 /** Parses YAML (or JSON by extension) into plain data; syntax errors carry line and column. */
 export function parseConfigText(text: string, file: string): { data: unknown; problems: ConfigProblem[] } {
   if (extname(file).toLowerCase() === '.json') {
     try {
       return { data: JSON.parse(text), problems: [] };
     } catch (err) {
-      const msg = (err as Error).message;
-      const pos = /position (\d+)/.exec(msg);
-      let where = '';
-      if (pos) {
-        const before = text.slice(0, Number(pos[1]));
-        const line = before.split('\n').length;
-        where = `line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}: `;
-      }
-      return { data: undefined, problems: [{ path: '', level: 'error', message: `${file}: ${where}invalid JSON: ${msg}` }] };
+      // V8's message does not always carry a position; the YAML parser (JSON is YAML) finds it.
+      const where = yamlErrorPosition(text) || offsetPosition(text, (err as Error).message);
+      return { data: undefined, problems: [{ path: '', level: 'error', message: `${file}: ${where}invalid JSON: ${(err as Error).message.split('\n')[0]}` }] };
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    return {
-      data: undefined,
-      problems: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-        return { path: '', level: 'error' as const, message: `${file}: ${where}invalid YAML: ${e.message.split('\n')[0]}` };
-      }),
-    };
+  try {
+    // CORE_SCHEMA: `2026-01-10` stays a string (we parse dates ourselves, as 00:00 UTC).
+    return { data: jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file }), problems: [] };
+  } catch (err) {
+    if (!(err instanceof jsyaml.YAMLException)) throw err;
+    const mark = err.mark as { line: number; column: number } | undefined;
+    const where = mark ? `line ${mark.line + 1}, column ${mark.column + 1}: ` : '';
+    return { data: undefined, problems: [{ path: '', level: 'error', message: `${file}: ${where}invalid YAML: ${err.reason}` }] };
   }
-  return { data: doc.toJS(), problems: [] };
 }
 
-function validateCredential(raw: unknown, index: number, h: SchemaHelpers, problems: ConfigProblem[]): CredentialConfig | null {
+/** Builds each schema once per load: zod compiles a schema on first use, which is the expensive part. */
+function memo<T>(build: (name: string) => T): (name: string) => T {
+  const cache = new Map<string, T>();
+  return (name) => {
+    let v = cache.get(name);
+    if (v === undefined) cache.set(name, (v = build(name)));
+    return v;
+  };
+}
+
+type SchemaFor = (name: string) => z.ZodType;
+
+function validateCredential(raw: unknown, index: number, schemaFor: SchemaFor, problems: ConfigProblem[]): CredentialConfig | null {
   const at = `credentials[${index}]`;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     problems.push({ path: at, level: 'error', message: 'must be a mapping with id and kind' });
@@ -104,8 +125,7 @@ function validateCredential(raw: unknown, index: number, h: SchemaHelpers, probl
     problems.push({ path: `${at}.kind`, level: 'error', message: `unknown kind "${kindName}" (known: ${kinds.names().join(', ')})` });
     return null;
   }
-  const schema = z.strictObject({ ...commonCredentialShape, ...kind.schema(h).shape });
-  const parsed = schema.safeParse(raw, { reportInput: true });
+  const parsed = schemaFor(kindName).safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     problems.push(...formatIssues(parsed.error.issues, ['credentials', index]));
     return null;
@@ -116,7 +136,7 @@ function validateCredential(raw: unknown, index: number, h: SchemaHelpers, probl
   return found.length ? null : cred;
 }
 
-function validateNotifier(raw: unknown, index: number, h: SchemaHelpers, problems: ConfigProblem[]): NotifierConfig | null {
+function validateNotifier(raw: unknown, index: number, schemaFor: SchemaFor, problems: ConfigProblem[]): NotifierConfig | null {
   const at = `notifiers[${index}]`;
   const type = (raw as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') {
@@ -128,12 +148,7 @@ function validateNotifier(raw: unknown, index: number, h: SchemaHelpers, problem
     problems.push({ path: `${at}.type`, level: 'error', message: `unknown notifier type "${type}" (known: ${notifiers.names().join(', ')})` });
     return null;
   }
-  const schema = z.strictObject({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
-    type: z.string(),
-    ...plugin.schema(h).shape,
-  });
-  const parsed = schema.safeParse(raw, { reportInput: true });
+  const parsed = schemaFor(type).safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     problems.push(...formatIssues(parsed.error.issues, ['notifiers', index]));
     return null;
@@ -190,33 +205,46 @@ export interface LoadedConfig {
 /** Builds a Config from already-parsed data. Throws ConfigError listing every problem. */
 export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const dir = dirname(file);
+  const expansion: ConfigProblem[] = [];
+  const expanded = expandTree(data ?? {}, env, dir, expansion);
   const problems: ConfigProblem[] = [];
-  const expanded = expandTree(data, env, dir, problems);
   const h = schemaHelpers(dir);
-
-  const top = topLevelSchema(h).safeParse(expanded ?? {}, { reportInput: true });
-  if (!top.success) problems.push(...formatIssues(top.error.issues, []));
-  const rawNotifiers = top.success ? top.data.notifiers : [];
-  const rawCredentials = top.success ? top.data.credentials : [];
-
-  const notifierList = rawNotifiers.map((n, i) => validateNotifier(n, i, h, problems));
-  const credentialList = rawCredentials.map((c, i) => validateCredential(c, i, h, problems));
-  if (!top.success || problems.length) {
-    // Still cross-check what did parse, so one run lists as much as possible.
-    if (top.success) {
-      const partial = { ...top.data, file, notifiers: notifierList.filter(Boolean), credentials: credentialList.filter(Boolean) } as Config;
-      crossCheck(partial, problems);
-    }
-    throw new ConfigError(problems);
+  if (typeof expanded !== 'object' || expanded === null || Array.isArray(expanded)) {
+    throw new ConfigError([{ path: '', level: 'error', message: `${file}: the config must be a mapping (database, credentials, ...)` }]);
   }
+  const root = expanded as Record<string, unknown>;
+
+  const top = topLevelSchema(h).safeParse(root, { reportInput: true });
+  if (!top.success) problems.push(...formatIssues(top.error.issues, []));
+
+  // Items are validated even when the top level has problems, so one run lists everything.
+  const kindSchema = memo((name) => z.strictObject({ ...commonCredentialShape, ...kinds.get(name)!.schema(h).shape }));
+  const notifierSchema = memo((type) =>
+    z.strictObject({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
+      type: z.string(),
+      ...notifiers.get(type)!.schema(h).shape,
+    }),
+  );
+  const rawNotifiers = Array.isArray(root.notifiers) ? root.notifiers : [];
+  const rawCredentials = Array.isArray(root.credentials) ? root.credentials : [];
+  const notifierList = rawNotifiers.map((n, i) => validateNotifier(n, i, notifierSchema, problems));
+  const credentialList = rawCredentials.map((c, i) => validateCredential(c, i, kindSchema, problems));
+
+  const base = top.success ? top.data : topLevelSchema(h).parse({ credentials: [{}] });
   const config: Config = {
-    ...top.data,
+    ...base,
     file,
-    notifiers: notifierList as NotifierConfig[],
-    credentials: credentialList as CredentialConfig[],
+    notifiers: notifierList.filter((n): n is NotifierConfig => n !== null),
+    credentials: credentialList.filter((c): c is CredentialConfig => c !== null),
   };
   crossCheck(config, problems);
-  if (problems.length) throw new ConfigError(problems);
+
+  // An unset ${NAME} or unreadable xFile already explains the value at that path (for xFile, at x);
+  // the schema's complaint about the same value adds nothing.
+  const explained = new Set(expansion.flatMap((p) => (p.path.endsWith('File') ? [p.path, p.path.slice(0, -4)] : [p.path])));
+  const all = [...expansion, ...problems.filter((p) => !explained.has(p.path))];
+  if (all.length) throw new ConfigError(all);
   return { config, warnings: lint(config) };
 }
 

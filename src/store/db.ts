@@ -1,12 +1,16 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-/** migrations/ beside src/ and dist/ alike. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+/** The package's migrations/ folder, found from src/store/ (sources) or dist/ (the bundle). */
+export const MIGRATIONS_DIR = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', 'migrations'), resolve(here, '..', '..', 'migrations')];
+  return candidates.find((dir) => existsSync(join(dir, '0001_init.sql'))) ?? candidates[1]!;
+})();
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
