@@ -5,23 +5,51 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
+import { notificationCounts, notifierStatus, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
 
 export interface AlertStage {
-  /** Runs the state machine over a recorded report (events into the outbox) and delivers what is due. */
-  afterCycle(report: CheckReport, config: Config): Promise<void>;
-  /** Retries deliveries whose backoff has passed (the daemon's retry timer calls this). */
-  retry(config: Config): Promise<void>;
+  /** Runs the state machine over a recorded report (events into the outbox, one transaction) and wakes the dispatcher. */
+  afterCycle(report: CheckReport, opts?: { repost?: boolean }): Promise<void>;
   /** Monotonic delivery counts for credwatch_notifications_total. */
   notificationCounts(): { notifier: string; outcome: string; count: number }[];
-  /** Deliveries still waiting; null when unknown. */
-  backlog(): number | null;
+  /** Deliveries still waiting in the outbox. */
+  backlog(): number;
+  /** Stops the dispatcher; a delivery in flight is given at most `ms`. */
+  stop(ms: number): Promise<void>;
 }
 
-export function createAlertStage(_db: Db, _log: Logger): AlertStage {
+/** How often the dispatcher looks for due retries when nothing wakes it. */
+export const DISPATCH_INTERVAL_MS = 30_000;
+
+/**
+ * `config` is read on every use, so a SIGHUP that changes notifiers or routes takes effect
+ * without restarting the dispatcher (and without cutting a delivery in flight).
+ */
+export function createAlertStage(db: Db, config: () => Config, log: Logger): AlertStage {
+  const live = {
+    get notifiers() {
+      return config().notifiers;
+    },
+    get probe() {
+      return config().probe;
+    },
+  };
+  const dispatcher = startDispatcher(db, live, { log: log.child({ stage: 'dispatch' }), intervalMs: DISPATCH_INTERVAL_MS });
   return {
-    async afterCycle() {},
-    async retry() {},
-    notificationCounts: () => [],
-    backlog: () => null,
+    async afterCycle(report, opts = {}) {
+      const c = config();
+      const queued = processResults(db, c, report.credentials, new Date(report.checkedAt));
+      if (queued.length) {
+        log.info({ events: queued.length, ids: queued.map((q) => q.event.id) }, 'alert events queued');
+        dispatcher.kick();
+      }
+      // Alertmanager drops alerts that are not re-sent; keep the active ones alive every cycle.
+      if (opts.repost !== false) await repostActiveAlerts(db, c, { log });
+    },
+    notificationCounts: () => notificationCounts(db),
+    backlog: () => notifierStatus(db).reduce((n, s) => n + s.pending, 0),
+    async stop(ms) {
+      await Promise.race([dispatcher.stop(), new Promise((r) => setTimeout(r, ms).unref())]);
+    },
   };
 }

@@ -22,18 +22,14 @@ export interface DaemonOptions {
   log: Logger;
   /** How long SIGTERM waits for the cycle in flight before abandoning it (its transaction never started or is atomic). */
   shutdownGraceMs?: number;
-  /** How often due notification retries are attempted between cycles. */
-  retryIntervalMs?: number;
 }
 
 export const SHUTDOWN_GRACE_MS = 4000;
-export const RETRY_INTERVAL_MS = 30_000;
 
 export class Daemon {
   #config: Config;
   readonly #log: Logger;
   readonly #graceMs: number;
-  readonly #retryMs: number;
   readonly #states = new ProbeStates();
   readonly #schedule: Schedule;
   readonly #runner: CycleRunner;
@@ -41,7 +37,6 @@ export class Daemon {
   #db!: Db;
   #alerts!: AlertStage;
   #server: RunningServer | null = null;
-  #retryTimer: NodeJS.Timeout | null = null;
   #alertsBusy: Promise<void> = Promise.resolve();
   #cycleNo = 0;
   #cycles = { ok: 0, failed: 0 };
@@ -57,7 +52,6 @@ export class Daemon {
     this.#config = opts.config;
     this.#log = opts.log;
     this.#graceMs = opts.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
-    this.#retryMs = opts.retryIntervalMs ?? RETRY_INTERVAL_MS;
     this.#runner = new CycleRunner((reason) => this.#cycle(reason), opts.log);
     this.#schedule = new Schedule(() => this.#runner.request('schedule'), opts.log);
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
@@ -71,16 +65,15 @@ export class Daemon {
   async start(): Promise<void> {
     const c = this.#config;
     this.#db = openDatabase(c.database);
-    this.#alerts = createAlertStage(this.#db, this.#log);
     try {
       this.#server = await startServer(this.#context(), c.server.listen);
     } catch (err) {
       this.#db.close();
       throw new Error(`cannot listen on ${c.server.listen}: ${(err as Error).message}`);
     }
+    this.#alerts = createAlertStage(this.#db, () => this.#config, this.#log);
     this.#schedule.start(c.schedule.check);
     this.#deadline = this.#nextDeadline();
-    this.#retryTimer = setInterval(() => this.#serialAlerts(() => this.#alerts.retry(this.#config)), this.#retryMs);
     this.#log.info(
       {
         listen: formatListen(this.#server.address),
@@ -114,15 +107,15 @@ export class Daemon {
       this.#lastFinishedAt = new Date().toISOString();
       this.#lastDurationMs = performance.now() - t0;
       this.#deadline = this.#nextDeadline();
-      if (this.#stopping) return;
-      await this.#serialAlerts(() => this.#alerts.afterCycle(report, config));
+      // Stopping: still queue the events (a local transaction), but skip the network re-post.
+      await this.#serialAlerts(() => this.#alerts.afterCycle(report, { repost: !this.#stopping }));
     } catch (err) {
       this.#cycles.failed++;
       throw err;
     }
   }
 
-  /** Alert work (after a cycle, or a retry tick) runs one at a time. */
+  /** Alert work after each cycle runs one at a time (the dispatcher has its own loop). */
   #serialAlerts(fn: () => Promise<void>): Promise<void> {
     const run = this.#alertsBusy.then(fn).catch((err) => this.#log.error({ err: (err as Error).message }, 'notification stage failed'));
     this.#alertsBusy = run;
@@ -214,11 +207,11 @@ export class Daemon {
     const t0 = performance.now();
     this.#log.info({ signal, cycleInFlight: this.#runner.busy }, 'stopping');
     this.#schedule.stop();
-    if (this.#retryTimer) clearInterval(this.#retryTimer);
     const closing = this.#server?.close();
     const finished = await this.#runner.stop(this.#graceMs);
     if (!finished) this.#log.warn({ graceMs: this.#graceMs }, 'cycle still running after the grace period; abandoning it (nothing half-written: results are recorded in one transaction)');
     else await Promise.race([this.#alertsBusy, new Promise((r) => setTimeout(r, 500).unref())]);
+    await this.#alerts?.stop(500);
     await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
     await Promise.race([this.#states.close(), new Promise((r) => setTimeout(r, 500).unref())]);
     if (this.#db?.open) this.#db.close();
