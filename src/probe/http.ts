@@ -33,6 +33,13 @@ export const targetOf = (url: URL) => `${url.hostname}:${url.port || (url.protoc
 const DUMP_LIMIT = 256 * 1024;
 
 /**
+ * undici's pool learns that a connection is free again only after the reply's last event; a
+ * request sent in the same turn would open a second TLS connection. One macrotask lets the token
+ * call and the test call share the connection, as the providers ask.
+ */
+const poolSettled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * One HTTP exchange over the credential's Agent. Network failures come back as a classified
  * ProbeError; HTTP statuses are left to the caller, which knows what they mean at its stage.
  */
@@ -53,6 +60,7 @@ export async function send(agent: ProbeAgent, req: HttpRequest, timeoutMs: numbe
     });
     if (!req.readBody) {
       await res.body.dump({ limit: DUMP_LIMIT });
+      await poolSettled();
       return { status: res.statusCode, headers: res.headers, body: null, tooLarge: false };
     }
     const declared = Number(res.headers['content-length']);
@@ -70,6 +78,7 @@ export async function send(agent: ProbeAgent, req: HttpRequest, timeoutMs: numbe
       }
       chunks.push(chunk as Buffer);
     }
+    await poolSettled();
     return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), tooLarge: false };
   } catch (err) {
     throw classifyNetworkError(err, net);

@@ -1,0 +1,155 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMtlsPki } from './helpers/pki.js';
+import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
+import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import type { ProbeOptions } from '../src/probe/bearer-probe.js';
+import { Secret } from '../src/secret.js';
+
+type Api = (bearer: string, n: number) => { status: number; headers?: Record<string, string> };
+
+describe('probe: API call outcomes', () => {
+  let pki: Awaited<ReturnType<typeof createMtlsPki>>;
+  let files: ReturnType<typeof writeFiles>;
+  let srv: TestServer;
+  let api: Api;
+  let tokens: number;
+  let calls: number;
+  let state: Map<string, unknown>;
+
+  before(async () => {
+    pki = await createMtlsPki();
+    files = writeFiles({ 'client.crt': pki.client.cert, 'client.key': pki.client.key, 'ca.pem': pki.ca.cert });
+    srv = await startServer(pki, (req, res) => {
+      if (req.path === '/oauth/token') return json(res, 200, tokenReply(`tok-${++tokens}`));
+      const out = api(req.headers.authorization?.replace(/^Bearer /, '') ?? '', ++calls);
+      json(res, out.status, { status: out.status }, out.headers);
+    });
+  });
+  after(async () => {
+    await srv.close();
+    files.cleanup();
+  });
+  beforeEach(() => {
+    srv.requests.length = 0;
+    tokens = 0;
+    calls = 0;
+    state = new Map();
+  });
+
+  const cred: () => ClaraProbeCredential = () => ({
+    id: 'clara-test',
+    country: 'mx',
+    baseUrl: srv.url,
+    certificate: files.path('client.crt'),
+    privateKey: files.path('client.key'),
+    ca: files.path('ca.pem'),
+    clientId: new Secret('id'),
+    clientSecret: new Secret('secret-xyz'),
+  });
+  const probe = (opts: ProbeOptions = {}) => probeClara(cred(), probeContext({ state }), opts);
+  const bearers = () => srv.requests.filter((q) => q.path === '/api/v3/transactions').map((q) => q.headers.authorization);
+
+  test('401 on a cached token: one refresh, exactly one retry, then success', async () => {
+    api = () => ({ status: 200 });
+    assert.equal((await probe()).ok, true);
+    let refused = false;
+    api = (bearer) => (bearer === 'tok-1' && !refused ? ((refused = true), { status: 401 }) : { status: 200 });
+    const r = await probe();
+    await closeState(state);
+    assert.equal(r.ok, true);
+    assert.equal(r.stage, 'call');
+    assert.equal(r.httpStatus, 200);
+    assert.equal(tokens, 2);
+    assert.deepEqual(bearers(), ['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  test('401 every time on a cached token: refresh once, retry once, then unauthorized', async () => {
+    api = () => ({ status: 200 });
+    await probe();
+    api = () => ({ status: 401 });
+    const r = await probe();
+    assert.deepEqual(
+      { ok: r.ok, stage: r.stage, httpStatus: r.httpStatus, code: r.error?.code },
+      { ok: false, stage: 'call', httpStatus: 401, code: 'unauthorized' },
+    );
+    assert.match(r.error!.message, /^GET \/api\/v3\/transactions refused a freshly refreshed token \(HTTP 401\)/);
+    assert.equal(tokens, 2);
+    assert.equal(calls, 3);
+    // The refused token is not kept: the next probe starts with a new one and does not retry it.
+    const again = await probe();
+    await closeState(state);
+    assert.equal(again.error?.code, 'unauthorized');
+    assert.equal(tokens, 3);
+    assert.equal(calls, 4);
+  });
+
+  test('401 on a just-issued token: no retry (a new token would not help)', async () => {
+    api = () => ({ status: 401 });
+    const r = await probe();
+    await closeState(state);
+    assert.equal(r.error?.code, 'unauthorized');
+    assert.equal(r.stage, 'call');
+    assert.equal(tokens, 1);
+    assert.equal(calls, 1);
+    assert.match(r.error!.message, /refused a just-issued token/);
+  });
+
+  test('403: forbidden', async () => {
+    api = () => ({ status: 403 });
+    const r = await probe();
+    await closeState(state);
+    assert.deepEqual(
+      { ok: r.ok, stage: r.stage, httpStatus: r.httpStatus, code: r.error?.code },
+      { ok: false, stage: 'call', httpStatus: 403, code: 'forbidden' },
+    );
+    assert.equal(r.error?.message, 'GET /api/v3/transactions answered HTTP 403: the credential works but may not do this; check its permissions');
+  });
+
+  test('429 with Retry-After in seconds: rate_limited, retryAfter from the header', async () => {
+    api = () => ({ status: 429, headers: { 'retry-after': '90' } });
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    const r = await probe({ clock: () => now });
+    await closeState(state);
+    assert.equal(r.error?.code, 'rate_limited');
+    assert.equal(r.stage, 'call');
+    assert.equal(r.httpStatus, 429);
+    assert.equal(r.retryAfter, '2026-11-22T10:01:30.000Z');
+    assert.equal(r.error?.message, 'GET /api/v3/transactions is rate limiting us (HTTP 429); no probe before 2026-11-22T10:01:30.000Z');
+  });
+
+  test('429 with Retry-After as an HTTP date', async () => {
+    api = () => ({ status: 429, headers: { 'retry-after': 'Sun, 22 Nov 2026 12:00:00 GMT' } });
+    const r = await probe({ clock: () => Date.parse('2026-11-22T10:00:00Z') });
+    await closeState(state);
+    assert.equal(r.retryAfter, '2026-11-22T12:00:00.000Z');
+  });
+
+  test('500: server_error', async () => {
+    api = () => ({ status: 500 });
+    const r = await probe();
+    await closeState(state);
+    assert.deepEqual(
+      { ok: r.ok, stage: r.stage, httpStatus: r.httpStatus, code: r.error?.code },
+      { ok: false, stage: 'call', httpStatus: 500, code: 'server_error' },
+    );
+    assert.equal(r.retryAfter, undefined);
+  });
+
+  test('404: bad_response pointing at the probe path', async () => {
+    api = () => ({ status: 404 });
+    const r = await probe();
+    await closeState(state);
+    assert.equal(r.error?.code, 'bad_response');
+    assert.equal(r.error?.message, "GET /api/v3/transactions answered HTTP 404: check the probe's path or url");
+  });
+
+  test('keep-alive: the token call and the test call share one TLS connection', async () => {
+    api = () => ({ status: 200 });
+    const before = srv.connections;
+    await probe();
+    await probe();
+    await closeState(state);
+    assert.equal(srv.connections - before, 1);
+  });
+});
