@@ -36,7 +36,10 @@ export interface TokenCallOptions {
 
 /** Values that must never appear in a message, revealed only to mask them. */
 export function grantSecrets(g: TokenGrant): string[] {
-  return [g.clientSecret?.reveal(), g.refreshToken?.reveal()].filter((s): s is string => Boolean(s));
+  const raw = [g.clientSecret?.reveal(), g.refreshToken?.reveal()].filter((s): s is string => Boolean(s));
+  // Servers echo requests in different encodings: the Basic header and the form body too.
+  const basic = g.clientId && g.clientSecret ? [Buffer.from(`${g.clientId}:${g.clientSecret.reveal()}`).toString('base64')] : [];
+  return [...raw, ...raw.map((s) => encodeURIComponent(s)), ...basic];
 }
 
 function requestBody(g: TokenGrant): { headers: Record<string, string>; body: string } {
