@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../src/log.js';
 import { CycleRunner, type CycleReason } from '../src/daemon/runner.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function capture() {
   const lines: any[] = [];
