@@ -1,0 +1,26 @@
+// `npm run bench`: every benchmark in turn, then all figures as one JSON object on stdout.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const suites: [string, string, string][] = [
+  ['expiry check', 'certs.ts', 'benchCerts'],
+  ['probes', 'probe.ts', 'benchProbe'],
+  ['daemon', 'daemon.ts', 'benchDaemon'],
+];
+
+const figures: Record<string, number> = {};
+let failed = false;
+for (const [name, file, fn] of suites) {
+  const path = join(import.meta.dirname, file);
+  if (!existsSync(path)) continue;
+  console.log(`\n== ${name} (bench/${file})`);
+  try {
+    const mod = (await import(path)) as Record<string, () => Promise<Record<string, number>>>;
+    Object.assign(figures, await mod[fn]!());
+  } catch (err) {
+    failed = true;
+    console.error(`${name} benchmark failed: ${(err as Error).stack}`);
+  }
+}
+console.log('\n' + JSON.stringify(figures, null, 2));
+process.exitCode = failed ? 1 : 0;
