@@ -9,6 +9,7 @@ import { evaluate, DAY_MS } from '../../src/evaluate.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import type { Config, CredentialConfig, NotifierConfig } from '../../src/config/schema.js';
 import type { CertificateSummary, CredentialResult, ProbeResult } from '../../src/types.js';
+import type { AlertEvent } from '../../src/alerts/types.js';
 
 export { DAY_MS };
 export const HOUR_MS = 3_600_000;
@@ -134,4 +135,21 @@ export function capturingLog(): { log: Logger; text(): string } {
 export function dumpDatabase(db: Db): string {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
   return tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM "${t.name}"`).all())).join('\n');
+}
+
+/** An event with characters every renderer must escape (& < > " '). */
+export function sampleEvent(over: Partial<AlertEvent> = {}): AlertEvent {
+  return {
+    id: 'clara-erp-prod:expiry:1:firing-critical',
+    event: 'firing',
+    severity: 'critical',
+    credential: { id: 'clara-erp-prod', kind: 'clara-project', owner: 'payments-team', runbook: 'https://wiki.example.com/runbooks/clara?team=pay&env=prod' },
+    expiresAt: '2026-11-27T00:00:00.000Z',
+    daysLeft: 4,
+    renewBy: '2026-11-06T00:00:00.000Z',
+    summary: 'clara-erp-prod: critical, expires in 4 days (2026-11-27)',
+    reasons: ['project expires in 4 days (2026-11-27)', `key file is readable by <group> & "others" ('o+r')`],
+    occurredAt: '2026-11-22T10:00:00.000Z',
+    ...over,
+  };
 }
