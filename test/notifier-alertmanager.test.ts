@@ -71,7 +71,7 @@ test('alertmanager: a real Alertmanager shows the alert with the contract labels
     (await am.alerts())
       .filter((a) => a.labels.credential === 'api-cert')
       .map((a) => ({ labels: a.labels, annotations: a.annotations, state: a.status.state }))
-      .sort((a, b) => a.labels.alertname.localeCompare(b.labels.alertname));
+      .sort((a, b) => String(a.labels.alertname).localeCompare(String(b.labels.alertname)));
 
   // 1. Critical expiry and a failing probe: two alerts.
   let now = new Date();
