@@ -158,3 +158,44 @@ describe('probe: connection and TLS failures', () => {
     assert.match(r.error!.message, /^the token endpoint at 127\.0\.0\.1:\d+ did not answer within 300 ms$/);
   });
 });
+
+describe('probe: a certificate renewed in place', () => {
+  test('the next probe uses the new files (the Agent is rebuilt), an unchanged file keeps the Agent', async () => {
+    const pki = await createMtlsPki();
+    const otherCa = await createCa({ cn: 'credwatch test other CA' });
+    const other = await createClientCert(otherCa);
+    const renewed = await createClientCert(pki.ca);
+    const files = writeFiles({ 'client.crt': pki.client.cert, 'client.key': pki.client.key, 'ca.pem': pki.ca.cert });
+    const srv = await startServer(pki, (req, res) => (req.path === '/oauth/token' ? json(res, 200, tokenReply('t')) : json(res, 200, {})));
+    const state = new Map<string, unknown>();
+    const cred: ClaraProbeCredential = {
+      id: 'c',
+      country: 'mx',
+      baseUrl: srv.url,
+      certificate: files.path('client.crt'),
+      privateKey: files.path('client.key'),
+      ca: files.path('ca.pem'),
+      clientId: new Secret('id'),
+      clientSecret: new Secret('s'),
+    };
+    const { writeFileSync } = await import('node:fs');
+    try {
+      assert.equal((await probeClara(cred, probeContext({ state }))).ok, true);
+      const agent = state.get('probe.agent');
+      assert.equal((await probeClara(cred, probeContext({ state }))).ok, true);
+      assert.equal(state.get('probe.agent'), agent);
+      // Replaced by a certificate the server does not trust: the probe must notice.
+      writeFileSync(files.path('client.crt'), other.cert);
+      writeFileSync(files.path('client.key'), other.key);
+      const bad = await probeClara(cred, probeContext({ state }));
+      assert.equal(bad.error?.code, 'tls_handshake');
+      writeFileSync(files.path('client.crt'), renewed.cert);
+      writeFileSync(files.path('client.key'), renewed.key);
+      assert.equal((await probeClara(cred, probeContext({ state }))).ok, true);
+    } finally {
+      await closeState(state);
+      await srv.close();
+      files.cleanup();
+    }
+  });
+});
