@@ -49,8 +49,10 @@ export function callProblem(res: HttpResponse, c: CallContext): ProbeError | nul
   if (s >= 200 && s < 300) return c.graphql ? graphqlProblem(res, c) : null;
   if (s === 401) return new ProbeError('unauthorized', unauthorizedMessage(c), 'call', s);
   if (s === 403) {
-    const who = c.actingFor ? ` for ${c.actingFor}` : '';
-    return new ProbeError('forbidden', `${c.what} answered HTTP 403${who}: the credential works but may not do this; check its permissions${c.actingFor ? ` and ${c.actingFor}` : ''}`, 'call', s);
+    const msg = c.actingFor
+      ? `${c.what} answered HTTP 403 for ${c.actingFor}: the credential works but may not act for that entity; check that it belongs to the group and the project's permissions`
+      : `${c.what} answered HTTP 403: the credential works but may not do this; check its permissions`;
+    return new ProbeError('forbidden', msg, 'call', s);
   }
   if (s === 429 || s === 503) {
     const retry = parseRetryAfter(header(res.headers, 'retry-after'), c.nowMs)?.toISOString();
