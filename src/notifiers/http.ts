@@ -10,6 +10,26 @@ export function parseRetryAfter(value: string | null | undefined, now: Date = ne
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
+/**
+ * Removes secret strings from text that came back from a server (an error page may echo the
+ * request path, and a Slack webhook's path is its credential).
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join('<secret>');
+  return out;
+}
+
+/** A secret URL and the parts of it a server might echo: its path and its longer path segments. */
+export function urlSecrets(url: string): string[] {
+  try {
+    const u = new URL(url);
+    return [url, u.pathname + u.search, ...u.pathname.split('/').filter((seg) => seg.length >= 8)];
+  } catch {
+    return [url];
+  }
+}
+
 /** Which statuses trying again can fix: timeouts, throttling, server trouble. Everything else is permanent. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;

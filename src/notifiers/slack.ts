@@ -6,7 +6,7 @@ import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
 import type { NotifierPlugin } from './notifier.js';
-import { networkError, statusError } from './http.js';
+import { networkError, scrub, statusError, urlSecrets } from './http.js';
 
 export interface SlackConfig extends NotifierConfig {
   type: 'slack';
@@ -87,7 +87,8 @@ export const slack: NotifierPlugin<SlackConfig> = {
       const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
       const res = e.original?.response;
       if (e.code === 'slack_webhook_http_error' && res) {
-        throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], typeof res.data === 'string' ? res.data : undefined);
+        const detail = typeof res.data === 'string' ? scrub(res.data, urlSecrets(config.url.reveal())) : undefined;
+        throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], detail);
       }
       throw networkError(`slack ${config.name}`, e.original ?? err);
     }
