@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createCa, createClientCert, createServerCert } from './helpers/pki.ts';
-import { runCli, tempDir } from './helpers/cli.ts';
+import { createCa, createClientCert, createServerCert } from './helpers/pki.js';
+import { runCli, tempDir } from './helpers/cli.js';
 
 const DAY = 86_400_000;
 const t = tempDir();

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
-import { loadConfig } from '../src/config/load.ts';
-import { ConfigError, formatProblem } from '../src/config/schema.ts';
-import { Secret } from '../src/secret.ts';
-import { tempDir } from './helpers/cli.ts';
+import { loadConfig } from '../src/config/load.js';
+import { ConfigError, formatProblem } from '../src/config/schema.js';
+import { Secret } from '../src/secret.js';
+import { tempDir } from './helpers/cli.js';
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}, name = 'credwatch.yaml'): string[] {
   const t = tempDir();

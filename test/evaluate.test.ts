@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { daysLeft, evaluate, expiryLevel, type EvaluateInput } from '../src/evaluate.ts';
-import { emptyObservation, type Observation, type ProbeResult } from '../src/types.ts';
+import { daysLeft, evaluate, expiryLevel, type EvaluateInput } from '../src/evaluate.js';
+import { emptyObservation, type Observation, type ProbeResult } from '../src/types.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

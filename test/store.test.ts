@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { migrate, openDatabase, readMigrations } from '../src/store/db.ts';
-import { latestResults, pruneHistory, recordCheck, resultHistory } from '../src/store/results.ts';
-import { summarize, type CheckReport, type CredentialResult } from '../src/types.ts';
-import { tempDir } from './helpers/cli.ts';
+import { migrate, openDatabase, readMigrations } from '../src/store/db.js';
+import { latestResults, pruneHistory, recordCheck, resultHistory } from '../src/store/results.js';
+import { summarize, type CheckReport, type CredentialResult } from '../src/types.js';
+import { tempDir } from './helpers/cli.js';
 
 function result(id: string, status: CredentialResult['status'], expiresAt = '2027-01-05T00:00:00.000Z'): CredentialResult {
   return {

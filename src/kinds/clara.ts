@@ -5,7 +5,7 @@ import type { Secret } from '../secret.js';
 import { emptyObservation } from '../types.js';
 import { InspectError, readLocalFile } from './pem.js';
 import { guarded, inspectCertificateFile } from './x509.js';
-import { probeClara } from '../probe/clara.js';
+import { parseClaraCredentials } from '../probe/clara-credentials.js';
 
 /** Clara API projects live at most 360 days (seeds/clara-api-authentication.txt). */
 export const CLARA_MAX_VALIDITY_DAYS = 360;
@@ -28,42 +28,6 @@ export interface ClaraCredential extends CredentialConfig {
   clientId?: Secret;
   clientSecret?: Secret;
   probe?: { path?: string; taxIdentifiers?: string[]; timeoutMs?: number; failuresBeforeAlert?: number };
-}
-
-export interface ClaraClientCredentials {
-  clientId: string;
-  clientSecret: string;
-  scopes: string[];
-}
-
-/**
- * Parses the dashboard's one-time "Client Credentials (JSON)" download. Accepts the API's
- * snake_case, camelCase and the dashboard's labels. Error messages never include values.
- */
-export function parseClaraCredentials(text: string): ClaraClientCredentials {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new InspectError('bad_json', `is not valid JSON (${(err as Error).message})`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InspectError('bad_json', 'must hold a JSON object');
-  const obj = data as Record<string, unknown>;
-  const pick = (...keys: string[]) => {
-    for (const k of keys) if (typeof obj[k] === 'string' && obj[k]) return obj[k] as string;
-    return undefined;
-  };
-  const clientId = pick('client_id', 'clientId', 'Client ID');
-  const clientSecret = pick('client_secret', 'clientSecret', 'Client Secret');
-  const missing = [!clientId && 'client_id', !clientSecret && 'client_secret'].filter(Boolean);
-  if (missing.length) throw new InspectError('bad_json', `has no ${missing.join(' and no ')}`);
-  const rawScopes = obj.scopes ?? obj.scope ?? obj.Scopes;
-  const scopes = Array.isArray(rawScopes)
-    ? rawScopes.map(String)
-    : typeof rawScopes === 'string'
-      ? rawScopes.split(/[\s,]+/).filter(Boolean)
-      : [];
-  return { clientId: clientId!, clientSecret: clientSecret!, scopes };
 }
 
 /** The project's own end of life: `expiresAt`, else `createdAt + validityDays × 24 h`. */
@@ -139,5 +103,6 @@ export const claraKind: Kind<ClaraCredential> = {
       }
     });
   },
-  probe: (cred, ctx) => probeClara(cred, ctx),
+  // The probe layer pulls in undici; load it only when a probe actually runs.
+  probe: async (cred, ctx) => (await import('../probe/clara.js')).probeClara(cred, ctx),
 };

@@ -5,8 +5,12 @@ import type { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { readCertificateChain } from './pem.js';
 import { guarded } from './x509.js';
-import { runBearerProbe, type ProbeCall, type ProbeOptions, type TokenSource } from '../probe/bearer-probe.js';
+import type { ProbeCall, ProbeOptions, TokenSource } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from '../probe/environment-lint.js';
+
+// The probe layer pulls in undici; load it only when a probe actually runs.
+const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
+  (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 /** From the provider's docs (seeds/clarus-wms-api-authentication.txt). */
 export const CLARUS_TOKEN_URL = 'https://clarus-api.com/oauth/token';

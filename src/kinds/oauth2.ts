@@ -5,8 +5,12 @@ import type { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { readCertificateChain } from './pem.js';
 import { guarded, inspectCertificateFile } from './x509.js';
-import { runBearerProbe, type ProbeOptions } from '../probe/bearer-probe.js';
+import type { ProbeOptions } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from '../probe/environment-lint.js';
+
+// The probe layer pulls in undici; load it only when a probe actually runs.
+const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
+  (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 export interface OAuth2Credential extends CredentialConfig {
   kind: 'oauth2';
