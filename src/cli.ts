@@ -41,6 +41,15 @@ export function buildProgram(): Command {
     .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
 
   program
+    .command('notify')
+    .description('notification tools')
+    .command('test')
+    .description('send a test event through one notifier; exit 0 delivered, 2 delivery failed, 3 unknown notifier or bad config')
+    .argument('<name>', 'the notifier\'s name in the config')
+    .addOption(configOption())
+    .action(async (name: string, opts) => finish(await (await import('./commands/notify.js')).notifyTestCommand(name, opts)));
+
+  program
     .command('run')
     .description('the daemon: checks on schedule.check, serves /healthz, /status, /metrics and a status page; SIGHUP reloads, SIGTERM stops')
     .addOption(configOption())

@@ -7,3 +7,4 @@ export { sendTestEvent, type TestOutcome } from './test-event.js';
 export { repostActiveAlerts, type RepostSummary } from './repost.js';
 export { notificationCounts, notifierStatus, type NotificationCount, type NotifierStatus } from './store.js';
 export type { AlertEvent, Condition, Level, Severity } from './types.js';
+export { notifyAfterCycle, notifierProblemLines, outboxBacklog, type AfterCycleSummary } from './after-cycle.js';

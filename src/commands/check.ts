@@ -2,6 +2,7 @@ import { parseDate } from '../config/helpers.js';
 import { createLogger } from '../log.js';
 import { openDatabase } from '../store/db.js';
 import { runCycle } from '../cycle.js';
+import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
 import { exitCodeFor, reportJson } from '../types.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
@@ -37,6 +38,12 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
     const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
     if (opts.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
+    if (opts.notify) {
+      // Delivery problems are logged and stay in the outbox for the next run; the exit code is the statuses'.
+      await notifyAfterCycle(db, config, report.credentials, { now, log }).catch((err: Error) =>
+        log.error({ err: err.message }, 'notification stage failed'),
+      );
+    }
     return exitCodeFor(report.credentials);
   } finally {
     db.close();

@@ -1,6 +1,7 @@
 import { openDatabase } from '../store/db.js';
 import { lastCheck, latestResults } from '../store/results.js';
 import { renderTable } from '../render/table.js';
+import { notifierProblemLines } from '../alerts/after-cycle.js';
 import { exitCodeFor, reportJson, summarize, type CheckReport } from '../types.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
@@ -32,6 +33,8 @@ export function statusCommand(opts: StatusOptions): number {
     if (missing > 0) process.stderr.write(`credwatch: ${missing} configured credential${missing === 1 ? ' has' : 's have'} no recorded check yet; run credwatch check\n`);
     if (opts.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
+    // Notifiers that stopped delivering for good; stderr under --json so stdout stays JSON.
+    for (const line of notifierProblemLines(db)) (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
     return exitCodeFor(report.credentials);
   } finally {
     db.close();

@@ -1,0 +1,51 @@
+// What follows a recorded cycle, for `check --notify` and the daemon alike: queue the cycle's
+// events, deliver what is due until the deadline, re-post active alerts to Alertmanager.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../store/db.js';
+import type { CredentialResult } from '../types.js';
+import { dispatchPending, type DispatchSummary } from './dispatch.js';
+import { processResults, type QueuedEvent } from './process.js';
+import { repostActiveAlerts, type RepostSummary } from './repost.js';
+import { notifierStatus } from './store.js';
+
+export interface AfterCycleOptions {
+  /** The run's clock (`--at`): what the state machine sees. */
+  now: Date;
+  log: Logger;
+  /** Stop delivering at this wall-clock instant; default now + the probe timeout. */
+  deadline?: Date;
+}
+
+export interface AfterCycleSummary {
+  queued: QueuedEvent[];
+  dispatch: DispatchSummary;
+  repost: RepostSummary;
+}
+
+export async function notifyAfterCycle(db: Db, config: Config, results: readonly CredentialResult[], opts: AfterCycleOptions): Promise<AfterCycleSummary> {
+  const queued = processResults(db, config, results, opts.now);
+  const deadline = opts.deadline ?? new Date(Date.now() + config.probe.timeoutMs);
+  const [dispatch, repost] = await Promise.all([
+    dispatchPending(db, config, { log: opts.log, deadline }),
+    repostActiveAlerts(db, config, { log: opts.log, timeoutMs: Math.max(250, deadline.getTime() - Date.now()) }),
+  ]);
+  opts.log.info({ queued: queued.length, ...dispatch }, 'notifications');
+  return { queued, dispatch, repost };
+}
+
+/** One line per notifier whose latest attempt failed for good (what `credwatch status` prints). */
+export function notifierProblemLines(db: Db): string[] {
+  return notifierStatus(db)
+    .filter((s) => s.permanentError)
+    .map((s) => {
+      const e = s.permanentError!;
+      const lost = s.failed === 0 ? '' : s.failed === 1 ? '; 1 event not delivered' : `; ${s.failed} events not delivered`;
+      return `notifier ${s.notifier}: permanent error since ${e.at} (${e.code}): ${e.message}${lost}`;
+    });
+}
+
+/** Deliveries still waiting in the outbox. */
+export function outboxBacklog(db: Db): number {
+  return notifierStatus(db).reduce((n, s) => n + s.pending, 0);
+}
