@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { openDatabase } from '../src/store/db.js';
 import { processResults } from '../src/alerts/process.js';
 import { dispatchPending, startDispatcher } from '../src/alerts/dispatch.js';
-import { notificationCounts, notifierStatus } from '../src/alerts/store.js';
+import { notificationCounts, notifierStatus, pruneOutbox } from '../src/alerts/store.js';
 import type { WebhookConfig } from '../src/notifiers/webhook.js';
 import type { Config } from '../src/config/schema.js';
 import { at, config, credential, result, silentLog, tempDb } from './helpers/alerts-fixtures.js';
@@ -168,4 +168,25 @@ test('outbox: the daemon dispatcher delivers as soon as it is kicked, and stops'
   const s0 = Date.now();
   await d.stop();
   assert.ok(Date.now() - s0 < 1000, 'stop does not wait for the tick either');
+});
+
+test('outbox: pruning forgets finished history but keeps pending deliveries, the latest event of each alert, and the counters', async (t) => {
+  const { server, h, cfg } = await setup(t, ['a', 'b']);
+  fire(h, cfg, ['a', 'b']); // firing-critical for both
+  await dispatchPending(h.db, cfg, { log });
+  processResults(h.db, cfg, [result({ id: 'a', now: at(1), expiresAt: at(3) })], at(1)); // a: repeat (delivered below)
+  await dispatchPending(h.db, cfg, { log });
+  server.fallback = { status: 503 };
+  processResults(h.db, cfg, [result({ id: 'b', now: at(1.5), expiresAt: at(300) })], at(1.5)); // b: resolved, stuck
+  await dispatchPending(h.db, cfg, { log, backoff: FAST });
+  const deleted = pruneOutbox(h.db, new Date(Date.now() + 1000));
+  assert.equal(deleted, 2, "a's first firing and b's firing (b's resolve is still pending; a's repeat is its latest)");
+  assert.deepEqual(
+    (h.db.prepare('SELECT id FROM alert_events ORDER BY seq').all() as { id: string }[]).map((r) => r.id),
+    ['a:expiry:1:repeat-critical-1', 'b:expiry:1:resolved'],
+  );
+  assert.deepEqual(notificationCounts(h.db), [
+    { notifier: 'hook', outcome: 'delivered', count: 3 },
+    { notifier: 'hook', outcome: 'retry', count: 1 },
+  ]);
 });

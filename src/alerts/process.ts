@@ -52,6 +52,8 @@ export function processResults(
 ): QueuedEvent[] {
   const settings = { remindDays: config.thresholds.remindDays, repeatHours: config.thresholds.repeatHours };
   const creds = new Map(config.credentials.map((c) => [c.id, c]));
+  // IMMEDIATE: take the write lock before reading the states, so a daemon and a cron
+  // `check --notify` on the same database run the machine one after the other, never on stale state.
   return db.transaction(() => {
     const states = loadStates(db);
     const queued: QueuedEvent[] = [];
@@ -67,5 +69,5 @@ export function processResults(
       }
     }
     return queued;
-  })();
+  }).immediate();
 }

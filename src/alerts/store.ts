@@ -279,3 +279,23 @@ export function activeAlerts(db: Db): ActiveAlert[] {
     .all() as { credential_id: string; condition: Condition; level: Level; body: string }[];
   return rows.map((r) => ({ credentialId: r.credential_id, condition: r.condition, level: r.level, event: JSON.parse(r.body) as AlertEvent }));
 }
+
+/**
+ * Forgets finished outbox history queued before `before` (wall clock): events delivered or given
+ * up on everywhere, and attempts. Keeps what is still pending and each alert's latest event (the
+ * Alertmanager re-post reads it). Counters are kept. Returns the events deleted.
+ */
+export function pruneOutbox(db: Db, before: Date): number {
+  const cutoff = before.toISOString();
+  return db.transaction(() => {
+    db.prepare('DELETE FROM delivery_attempts WHERE finished_at < ?').run(cutoff);
+    return db
+      .prepare(
+        `DELETE FROM alert_events
+         WHERE created_at < @cutoff
+           AND id NOT IN (SELECT last_event_id FROM alert_state WHERE last_event_id IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = alert_events.seq AND d.status IN ('pending', 'sending'))`,
+      )
+      .run({ cutoff }).changes;
+  })();
+}

@@ -40,17 +40,22 @@ export function headline(e: AlertEvent): string {
   }
 }
 
+/** Slack rejects a section text over 3000 characters (and a field over 2000). */
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
 const orDash = (v: string | number | null) => (v === null || v === '' ? '—' : String(v));
 const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
 /** Pure: the exact message posted. */
 export function render(e: AlertEvent): IncomingWebhookSendArguments {
   const icon = ICON[e.event === 'resolved' || e.event === 'test' ? e.event : e.severity]!;
-  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: clip(`*${label}*\n${value}`, FIELD_MAX) });
   const runbook = e.credential.runbook ? `<${escapeMrkdwn(e.credential.runbook)}|runbook>` : '—';
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `${icon} ${headline(e)}: ${e.credential.id}`.slice(0, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(e.summary) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(e.summary), SECTION_MAX) } },
     {
       type: 'section',
       fields: [
@@ -65,7 +70,8 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
     },
   ];
   if (e.reasons.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reasons*\n${e.reasons.map((r) => `• ${escapeMrkdwn(r)}`).join('\n')}` } });
+    const reasons = `*Reasons*\n${e.reasons.map((r) => `• ${escapeMrkdwn(r)}`).join('\n')}`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(reasons, SECTION_MAX) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${e.event} · ${e.occurredAt} · ${escapeMrkdwn(e.id)}` }] });
   return { text: e.summary, blocks };
