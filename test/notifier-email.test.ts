@@ -135,3 +135,26 @@ test('email: schema: starttls by default, user needs a password, password prints
   const noPw = schema.safeParse({ from: 'a@example.com', to: 'b@example.com', smtp: { host: 'h', user: 'u' } });
   assert.deepEqual(noPw.error!.issues.map((i) => [i.path.join('.'), i.message]), [['smtp.password', 'is required with user (or passwordFile)']]);
 });
+
+test('email: smtp.passwordFile is read by the config loader into a secret', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { buildConfig } = await import('../src/config/load.js');
+  const dir = mkdtempSync(join(tmpdir(), 'credwatch-mailcfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'smtp-password'), `${PASSWORD}\n`);
+  const { config } = buildConfig(
+    {
+      notifiers: [{ name: 'mail', type: 'email', from: 'a@example.com', to: ['b@example.com'], smtp: { host: 'smtp.example.com', user: 'credwatch', passwordFile: './smtp-password', ca: './ca.pem' } }],
+      credentials: [{ id: 'k', kind: 'static', expiresAt: '2027-01-01' }],
+    },
+    join(dir, 'credwatch.yaml'),
+    {},
+  );
+  const mail = config.notifiers[0] as EmailConfig;
+  assert.equal(mail.smtp.password!.reveal(), PASSWORD);
+  assert.equal(mail.smtp.tls, 'starttls');
+  assert.equal(mail.smtp.ca, join(dir, 'ca.pem'));
+  assert.ok(!JSON.stringify(config).includes(PASSWORD));
+});

@@ -113,3 +113,19 @@ test('slack: no answer in time is a retryable timeout', async (t) => {
   server.fallback = { status: 200, delayMs: 1500 };
   await assert.rejects(slack.send(sampleEvent(), config, { ...ctx, timeoutMs: 200 }), (e: NotifyError) => e.code === 'timeout' && e.retryable);
 });
+
+test('slack: schema: the URL is a secret, checked for shape without being echoed', async () => {
+  const { buildConfig } = await import('../src/config/load.js');
+  const { ConfigError } = await import('../src/config/schema.js');
+  const cred = [{ id: 'k', kind: 'static', expiresAt: '2027-01-01' }];
+  const ok = buildConfig({ notifiers: [{ name: 's', type: 'slack', url: `https://hooks.slack.com${HOOK_PATH}` }], credentials: cred }, '/tmp/c.yaml', {});
+  assert.equal(JSON.stringify(ok.config.notifiers), '[{"name":"s","type":"slack","url":"<secret>"}]');
+  assert.throws(
+    () => buildConfig({ notifiers: [{ name: 's', type: 'slack', url: 'hooks.slack.com/s3cr3tW3bh00kT0k3n' }], credentials: cred }, '/tmp/c.yaml', {}),
+    (e: InstanceType<typeof ConfigError>) => {
+      assert.equal(e.message, 'notifiers[0].url: must be an http(s) webhook URL');
+      assert.ok(!JSON.stringify(e.problems).includes('s3cr3t'));
+      return true;
+    },
+  );
+});

@@ -79,7 +79,11 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
 
 export const slack: NotifierPlugin<SlackConfig> = {
   type: 'slack',
-  schema: (h) => z.object({ url: h.secret() }),
+  schema: (h) =>
+    z.object({
+      // The value is never echoed in the message: it is the webhook's credential.
+      url: h.secret().refine((u) => /^https?:\/\/[^\s/]+\/\S*$/i.test(u.reveal()), 'must be an http(s) webhook URL'),
+    }),
   async send(event, config, ctx) {
     const defaults: IncomingWebhookDefaultArguments = { timeout: ctx.timeoutMs };
     const hook = new IncomingWebhook(config.url.reveal(), defaults);
