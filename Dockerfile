@@ -15,13 +15,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: production dependencies, compiled code and migrations only ----
 FROM node:22-bookworm-slim
+# A small young generation: an idle daemon does not need V8's 16 MB semi-spaces (about 10 MB less RSS).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=1 \
     CREDWATCH_CONFIG=/etc/credwatch/credwatch.yaml
 RUN groupadd --system --gid 10001 credwatch \
  && useradd --system --uid 10001 --gid credwatch --home-dir /data --shell /usr/sbin/nologin credwatch \

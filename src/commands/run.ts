@@ -2,12 +2,14 @@ import { createLogger } from '../log.js';
 import { formatProblem } from '../config/schema.js';
 import { Daemon } from '../daemon/daemon.js';
 import { handleSignals } from '../daemon/signals.js';
+import { keepYoungGenerationSmall } from '../daemon/memory.js';
 import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
 
 /** `credwatch run`: the daemon. Resolves with 0 after SIGTERM/SIGINT, 3 on a bad config, 2 if it cannot start. */
 export async function runCommand(opts: GlobalOptions): Promise<number> {
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
+  keepYoungGenerationSmall();
   const log = createLogger();
   for (const w of loaded.warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
 

@@ -2,7 +2,6 @@
 // the HTTP server; SIGHUP reload; a bounded, clean stop.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { recordedReport } from '../commands/status.js';
 import { runCycle } from '../cycle.js';
 import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
@@ -16,6 +15,7 @@ import { createAlertStage, type AlertStage } from './alerts-stage.js';
 import { describeChange, loadForReload } from './reload.js';
 import { CycleRunner, type CycleReason } from './runner.js';
 import { Schedule } from './schedule.js';
+import { ReportCache } from './report-cache.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -35,6 +35,7 @@ export class Daemon {
   readonly #runner: CycleRunner;
   readonly #processRegistry = processRegistry();
   #db!: Db;
+  #reports!: ReportCache;
   #alerts!: AlertStage;
   #server: RunningServer | null = null;
   #alertsBusy: Promise<void> = Promise.resolve();
@@ -65,6 +66,7 @@ export class Daemon {
   async start(): Promise<void> {
     const c = this.#config;
     this.#db = openDatabase(c.database);
+    this.#reports = new ReportCache(this.#db);
     try {
       this.#server = await startServer(this.#context(), c.server.listen);
     } catch (err) {
@@ -148,10 +150,10 @@ export class Daemon {
   #context(): ServerContext {
     return {
       config: () => this.#config,
-      report: () => recordedReport(this.#config, this.#db),
+      report: () => this.#reports.get(this.#config),
       health: () => this.health(),
       metrics: () =>
-        metricsSnapshot(recordedReport(this.#config, this.#db), {
+        metricsSnapshot(this.#reports.get(this.#config), {
           lastCheck: lastCheck(this.#db),
           notifications: this.#alerts.notificationCounts(),
           outboxBacklog: this.#alerts.backlog(),
