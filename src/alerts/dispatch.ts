@@ -128,7 +128,8 @@ export async function dispatchPending(db: Db, config: Pick<Config, 'notifiers' |
   for (;;) {
     if (opts.signal?.aborted) break;
     const now = clock();
-    if (opts.deadline && now.getTime() >= opts.deadline.getTime()) break;
+    // Too close to the deadline to start an attempt: leave the rest for the next run.
+    if (opts.deadline && opts.deadline.getTime() - now.getTime() < MIN_ATTEMPT_MS) break;
     let due = dueDeliveries(db, now);
     if (!opts.deadline) due = due.filter((d) => !tried.has(keyOf(d)));
     if (!due.length) {
