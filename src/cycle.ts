@@ -6,6 +6,7 @@ import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
 import { latestResults, pruneHistory, recordCheck, type StoredResult } from './store/results.js';
+import { pruneOutbox } from './alerts/store.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
 export interface CycleOptions {
@@ -96,7 +97,8 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
   recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
-  const pruned = pruneHistory(db, new Date(opts.now.getTime() - config.retentionDays * DAY_MS));
+  const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
+  const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
   opts.log.info(
     { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned },
     'check cycle finished',

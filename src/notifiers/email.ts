@@ -1,7 +1,7 @@
 // `email`: nodemailer over SMTP. STARTTLS required by default, implicit TLS, or none for a local relay.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
+// nodemailer is imported when a mail is sent, so a `check` without --notify does not pay for it.
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
@@ -138,6 +138,7 @@ export const email: NotifierPlugin<EmailConfig> = {
         throw new NotifyError(`email ${config.name}: cannot read smtp.ca ${s.ca}: ${(err as Error).message}`, { code: 'config', retryable: false });
       }
     }
+    const nodemailer = (await import('nodemailer')).default;
     const transport = nodemailer.createTransport({
       host: s.host,
       port: s.port ?? DEFAULT_PORT[s.tls],

@@ -1,5 +1,7 @@
 // `slack`: an incoming webhook (@slack/webhook) with a Block Kit message.
-import { IncomingWebhook, type IncomingWebhookDefaultArguments, type IncomingWebhookSendArguments } from '@slack/webhook';
+// Types only at load time: @slack/webhook (and axios under it) is imported when a message is sent,
+// so a `check` without --notify does not pay for it.
+import type { IncomingWebhookDefaultArguments, IncomingWebhookSendArguments } from '@slack/webhook';
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
@@ -86,6 +88,7 @@ export const slack: NotifierPlugin<SlackConfig> = {
     }),
   async send(event, config, ctx) {
     const defaults: IncomingWebhookDefaultArguments = { timeout: ctx.timeoutMs };
+    const { IncomingWebhook } = await import('@slack/webhook');
     const hook = new IncomingWebhook(config.url.reveal(), defaults);
     // The client keeps `defaults` by reference and merges it into every payload; its HTTP client
     // already holds the timeout, so drop it from what Slack receives.
