@@ -45,6 +45,7 @@ export class Daemon {
   #lastDurationMs = 0;
   #deadline = 0;
   #stopping: Promise<void> | null = null;
+  #reloading: Promise<void> = Promise.resolve();
   #resolveStopped!: () => void;
   /** Resolves once the daemon has stopped and closed everything. */
   readonly stopped: Promise<void>;
@@ -165,7 +166,13 @@ export class Daemon {
   }
 
   /** SIGHUP: a config with any problem is rejected (every problem logged); a good one takes over for the next cycle. */
-  async reload(): Promise<void> {
+  reload(): Promise<void> {
+    // Two quick SIGHUPs reload twice, one after the other, never interleaved.
+    this.#reloading = this.#reloading.then(() => this.#reload());
+    return this.#reloading;
+  }
+
+  async #reload(): Promise<void> {
     if (this.#stopping) return;
     const next = loadForReload(this.#config.file, this.#log);
     if (!next || this.#stopping) return;
