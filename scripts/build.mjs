@@ -2,7 +2,7 @@
 // times faster than hundreds of small ES modules, which is most of a one-shot `check`'s start-up.
 // Heavy libraries used only by some commands stay external and are imported lazily.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -20,3 +20,4 @@ await build({
   external: ['better-sqlite3', 'pino', 'pino-pretty', 'undici', '@slack/webhook', 'nodemailer', 'prom-client'],
   banner: { js: "import { createRequire as __cwRequire } from 'node:module'; const require = __cwRequire(import.meta.url);" },
 });
+chmodSync('dist/cli.js', 0o755);

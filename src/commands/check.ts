@@ -4,7 +4,8 @@ import { openDatabase } from '../store/db.js';
 import { runCycle } from '../cycle.js';
 import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
-import { exitCodeFor, reportJson } from '../types.js';
+import { writeReportJson } from '../render/json.js';
+import { exitCodeFor } from '../types.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
 
 export interface CheckOptions extends GlobalOptions {
@@ -36,7 +37,7 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const db = openDatabase(config.database);
   try {
     const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
-    if (opts.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
+    if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {
       // Delivery problems are logged and stay in the outbox for the next run; the exit code is the statuses'.

@@ -1,8 +1,9 @@
 import { openDatabase } from '../store/db.js';
 import { lastCheck, latestResults } from '../store/results.js';
 import { renderTable } from '../render/table.js';
+import { writeReportJson } from '../render/json.js';
 import { notifierProblemLines } from '../alerts/after-cycle.js';
-import { exitCodeFor, reportJson, summarize, type CheckReport } from '../types.js';
+import { exitCodeFor, summarize, type CheckReport } from '../types.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
@@ -31,7 +32,7 @@ export function statusCommand(opts: StatusOptions): number {
     const report = recordedReport(config, db);
     const missing = config.credentials.length - report.credentials.length;
     if (missing > 0) process.stderr.write(`credwatch: ${missing} configured credential${missing === 1 ? ' has' : 's have'} no recorded check yet; run credwatch check\n`);
-    if (opts.json) process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
+    if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     // Notifiers that stopped delivering for good; stderr under --json so stdout stays JSON.
     for (const line of notifierProblemLines(db)) (opts.json ? process.stderr : process.stdout).write(`${line}\n`);

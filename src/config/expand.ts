@@ -47,32 +47,40 @@ function readSecretFile(file: string, path: PropertyKey[], problems: ConfigProbl
 
 /**
  * Expands `${NAME}` in every string and replaces each secret `xFile` by `x` read from that file.
- * Runs after parsing, so a problem names the key where it occurs.
+ * Runs after parsing, so a problem names the key where it occurs. Works in place on the freshly
+ * parsed tree (no second copy of a 10,000-credential config) and returns it.
  */
 export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[], path: PropertyKey[] = []): unknown {
   if (typeof node === 'string') return expandString(node, env, path, problems);
-  if (Array.isArray(node)) return node.map((v, i) => expandTree(v, env, baseDir, problems, [...path, i]));
   if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      node[i] = expandTree(node[i], env, baseDir, problems, path);
+      path.pop();
+    }
+    return node;
+  }
   const obj = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(obj)) {
-    const here = [...path, key];
+  for (const key of Object.keys(obj)) {
+    path.push(key);
     const field = key.endsWith('File') ? key.slice(0, -4) : '';
     if (field && SECRET_FIELDS.has(field)) {
+      const value = obj[key];
+      delete obj[key];
       if (field in obj) {
-        problems.push({ path: pathString(here), level: 'error', message: `set either ${field} or ${key}, not both` });
-        continue;
+        problems.push({ path: pathString(path), level: 'error', message: `set either ${field} or ${key}, not both` });
+      } else if (typeof value !== 'string' || !value) {
+        problems.push({ path: pathString(path), level: 'error', message: 'must be a file path' });
+      } else {
+        const file = resolve(baseDir, expandString(value, env, path, problems));
+        const secret = readSecretFile(file, path, problems);
+        if (secret !== undefined) obj[field] = secret;
       }
-      if (typeof value !== 'string' || !value) {
-        problems.push({ path: pathString(here), level: 'error', message: 'must be a file path' });
-        continue;
-      }
-      const file = resolve(baseDir, expandString(value, env, here, problems));
-      const secret = readSecretFile(file, here, problems);
-      if (secret !== undefined) out[field] = secret;
-      continue;
+    } else {
+      obj[key] = expandTree(obj[key], env, baseDir, problems, path);
     }
-    out[key] = expandTree(value, env, baseDir, problems, here);
+    path.pop();
   }
-  return out;
+  return obj;
 }
