@@ -78,10 +78,15 @@ async function startDaemon(configFile: string, port: number, nodeOptions = '', t
   };
 }
 
-function rssMb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS for ${pid}`);
-  return Number(m[1]) / 1024;
+/** VmRSS, and RssAnon: the process's own memory without the (shared, file-backed) node binary pages. */
+function rssMb(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (!m) throw new Error(`no ${name} for ${pid}`);
+    return Number(m[1]) / 1024;
+  };
+  return { rss: field('VmRSS'), anon: field('RssAnon') };
 }
 
 /** Seconds V8's memory reducer waits before shrinking an idle heap (its start delay is 8 s, then it watches for idleness). */
@@ -91,7 +96,7 @@ const SETTLE_MS = 25_000;
 export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=1';
 
 /** (a) 800 x509 certificates (one key pair for all: generation speed, not realism) + 200 static secrets. */
-async function idleRss(nodeOptions: string): Promise<{ rssMb: number; firstCycleMs: number }> {
+async function idleRss(nodeOptions: string): Promise<{ rssMb: number; anonMb: number; firstCycleMs: number }> {
   const dir = join(OUT, 'rss');
   if (!existsSync(join(dir, 'credentials.part'))) await writeRssFixture(dir);
   rmSync(join(dir, 'credwatch.db'), { force: true });
@@ -106,7 +111,8 @@ async function idleRss(nodeOptions: string): Promise<{ rssMb: number; firstCycle
   try {
     // Idle means idle: let the first cycle's garbage go and V8 give back what it no longer needs.
     await sleep(SETTLE_MS);
-    return { rssMb: rssMb(d.child.pid!), firstCycleMs: d.firstCycleMs };
+    const m = rssMb(d.child.pid!);
+    return { rssMb: m.rss, anonMb: m.anon, firstCycleMs: d.firstCycleMs };
   } finally {
     await d.stop();
   }
@@ -239,6 +245,7 @@ export async function benchDaemon(): Promise<Record<string, number>> {
   const lat = await statusLatency();
   return {
     idleRssMb: plain.rssMb,
+    idleRssAnonMb: plain.anonMb,
     idleRssDeployedMb: deployed.rssMb,
     firstCycle1000Ms: plain.firstCycleMs,
     ...lat,

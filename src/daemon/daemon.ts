@@ -135,9 +135,10 @@ export class Daemon {
     let databaseError: string | null;
     if (!this.#db.open) databaseError = 'database is closed';
     else {
+      const busy = this.#db.pragma('busy_timeout', { simple: true }) as number;
       this.#db.pragma('busy_timeout = 250');
       databaseError = probeDatabaseWrite(this.#db);
-      this.#db.pragma('busy_timeout = 5000');
+      this.#db.pragma(`busy_timeout = ${busy}`);
     }
     return assessHealth({
       schedulerRunning: this.#schedule.running && !this.#stopping,
