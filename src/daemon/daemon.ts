@@ -157,8 +157,9 @@ export class Daemon {
       metrics: () =>
         metricsSnapshot(this.#reports.get(this.#config), {
           lastCheck: lastCheck(this.#db),
-          notifications: this.#alerts.notificationCounts(),
-          outboxBacklog: this.#alerts.backlog(),
+          // The server is up a moment before the alert stage: report nothing rather than fail.
+          notifications: this.#alerts?.notificationCounts() ?? [],
+          outboxBacklog: this.#alerts?.backlog() ?? null,
           cycles: { ...this.#cycles },
         }),
       processRegistry: this.#processRegistry,
