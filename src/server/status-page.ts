@@ -77,8 +77,8 @@ function probeCell(c: PageCredential): string {
   const p = c.probe;
   if (!p) return '<span class="muted">no probe</span>';
   const verdict = p.ok ? '<span class="ok nowrap">✓ ok</span>' : `<span class="bad nowrap">✗ ${esc(p.error?.code ?? `stopped at ${p.stage}`)}</span>`;
-  const http = p.httpStatus !== null ? ` · HTTP ${esc(p.httpStatus)}` : '';
-  return `<div>${verdict}<span class="muted small tab"> · ${esc(Math.round(p.latencyMs))} ms${http}</span><br><span class="muted small tab">${esc(when(c.checkedAt))}</span></div>`;
+  const http = p.httpStatus !== null ? ` · HTTP&nbsp;${esc(p.httpStatus)}` : '';
+  return `<div>${verdict}<span class="muted small tab"> · ${esc(Math.round(p.latencyMs))}&nbsp;ms${http}</span><br><span class="muted small tab">${esc(when(c.checkedAt))}</span></div>`;
 }
 
 function runbookCell(url: string | null): string {
