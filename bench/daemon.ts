@@ -92,7 +92,7 @@ function rssMb(pid: number): { rss: number; anon: number } {
 /** Seconds V8's memory reducer waits before shrinking an idle heap (its start delay is 8 s, then it watches for idleness). */
 const SETTLE_MS = 25_000;
 
-/** The NODE_OPTIONS the systemd unit and the container image set. */
+/** The NODE_OPTIONS the container image sets (the installed bin's shebang passes its own semi-space flag instead). */
 export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=1';
 
 /** (a) 800 x509 certificates (one key pair for all: generation speed, not realism) + 200 static secrets. */
