@@ -2,7 +2,7 @@
 export class Registry<T> {
   readonly #items = new Map<string, T>();
   constructor(
-    private readonly what: string,
+    what: string,
     items: readonly T[],
     key: (item: T) => string = (item) => (item as { name?: string; type?: string }).name ?? (item as { type: string }).type,
   ) {

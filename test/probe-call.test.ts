@@ -1,10 +1,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
-import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
-import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
+import { probeClara } from '../src/probe/clara.js';
 import type { ProbeOptions } from '../src/probe/bearer-probe.js';
-import { Secret } from '../src/secret.js';
 
 type Api = (bearer: string, n: number) => { status: number; headers?: Record<string, string> };
 
@@ -37,16 +36,7 @@ describe('probe: API call outcomes', () => {
     state = new Map();
   });
 
-  const cred: () => ClaraProbeCredential = () => ({
-    id: 'clara-test',
-    country: 'mx',
-    baseUrl: srv.url,
-    certificate: files.path('client.crt'),
-    privateKey: files.path('client.key'),
-    ca: files.path('ca.pem'),
-    clientId: new Secret('id'),
-    clientSecret: new Secret('secret-xyz'),
-  });
+  const cred = () => claraCred(srv.url, files);
   const probe = (opts: ProbeOptions = {}) => probeClara(cred(), probeContext({ state }), opts);
   const bearers = () => srv.requests.filter((q) => q.path === '/api/v3/transactions').map((q) => q.headers.authorization);
 

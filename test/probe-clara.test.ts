@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
-import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
+import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
 import { parseClaraCredentials, probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
 import { Secret } from '../src/secret.js';
 
@@ -43,16 +43,8 @@ describe('probeClara', () => {
     files.cleanup();
   });
 
-  const cred = (over: Partial<ClaraProbeCredential> = {}): ClaraProbeCredential => ({
-    id: 'clara-test',
-    country: 'mx',
-    baseUrl: srv.url,
-    certificate: files.path('client.crt'),
-    privateKey: files.path('client.key'),
-    ca: files.path('ca.pem'),
-    credentialsFile: files.path('credentials.json'),
-    ...over,
-  });
+  const cred = (over: Partial<ClaraProbeCredential> = {}) =>
+    claraCred(srv.url, files, { clientId: undefined, clientSecret: undefined, credentialsFile: files.path('credentials.json'), ...over });
 
   test('success with tax identifiers: one token, one call per entity with its X-Tax-Identifier', async () => {
     srv.requests.length = 0;

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
-import { captureLog, closeState, json, probeContext, startServer, writeFiles, type TestServer } from './helpers/mtls-server.js';
-import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import { captureLog, closeState, json, probeContext, startServer, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
+import { probeClara } from '../src/probe/clara.js';
 import { probeClarus, type ClarusCredential } from '../src/kinds/clarus.js';
 import { Secret } from '../src/secret.js';
 
@@ -51,17 +51,8 @@ describe('secrets never reach a log line or a result', () => {
     files.cleanup();
   });
 
-  const clara = (): ClaraProbeCredential => ({
-    id: 'clara-canary',
-    country: 'mx',
-    baseUrl: srv.url,
-    certificate: files.path('client.crt'),
-    privateKey: files.path('client.key'),
-    ca: files.path('ca.pem'),
-    clientId: new Secret('id'),
-    clientSecret: new Secret(SECRET),
-    probe: { taxIdentifiers: ['ACME8001011H0', 'ACMF8001011H1'] },
-  });
+  const clara = () =>
+    claraCred(srv.url, files, { id: 'clara-canary', clientSecret: new Secret(SECRET), probe: { taxIdentifiers: ['ACME8001011H0', 'ACMF8001011H1'] } });
   const clarus = (): ClarusCredential => ({
     id: 'clarus-canary',
     kind: 'clarus',

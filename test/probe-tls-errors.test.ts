@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCa, createClientCert, createMtlsPki } from './helpers/pki.js';
-import { closedPort, closeState, json, probeContext, silentServer, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
+import { closedPort, closeState, json, probeContext, silentServer, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
 import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
 import { runBearerProbe } from '../src/probe/bearer-probe.js';
 import { Secret } from '../src/secret.js';
@@ -39,17 +39,7 @@ describe('probe: connection and TLS failures', () => {
     files.cleanup();
   });
 
-  const cred = (over: Partial<ClaraProbeCredential> = {}): ClaraProbeCredential => ({
-    id: 'clara-test',
-    country: 'mx',
-    baseUrl: srv.url,
-    certificate: files.path('client.crt'),
-    privateKey: files.path('client.key'),
-    ca: files.path('ca.pem'),
-    clientId: new Secret('id'),
-    clientSecret: new Secret('secret-xyz'),
-    ...over,
-  });
+  const cred = (over: Partial<ClaraProbeCredential> = {}) => claraCred(srv.url, files, over);
 
   const run = async (c: ClaraProbeCredential, timeoutMs = 5000) => {
     const ctx = probeContext({ timeoutMs });
@@ -168,16 +158,7 @@ describe('probe: a certificate renewed in place', () => {
     const files = writeFiles({ 'client.crt': pki.client.cert, 'client.key': pki.client.key, 'ca.pem': pki.ca.cert });
     const srv = await startServer(pki, (req, res) => (req.path === '/oauth/token' ? json(res, 200, tokenReply('t')) : json(res, 200, {})));
     const state = new Map<string, unknown>();
-    const cred: ClaraProbeCredential = {
-      id: 'c',
-      country: 'mx',
-      baseUrl: srv.url,
-      certificate: files.path('client.crt'),
-      privateKey: files.path('client.key'),
-      ca: files.path('ca.pem'),
-      clientId: new Secret('id'),
-      clientSecret: new Secret('s'),
-    };
+    const cred = claraCred(srv.url, files, { id: 'c', clientSecret: new Secret('s') });
     const { writeFileSync } = await import('node:fs');
     try {
       assert.equal((await probeClara(cred, probeContext({ state }))).ok, true);

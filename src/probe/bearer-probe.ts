@@ -9,7 +9,7 @@ import { send } from './http.js';
 import { jwtExpiry } from './jwt.js';
 import { fetchToken, grantSecrets, type TokenGrant } from './oauth.js';
 import type { TlsFiles } from './tls-material.js';
-import { tokenCacheFor, type CachedToken, type TokenCache } from './token-cache.js';
+import { tokenCacheFor, type CachedToken } from './token-cache.js';
 
 export type TokenSource = { type: 'static'; token: Secret } | { type: 'oauth'; grant: TokenGrant };
 

@@ -10,6 +10,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { ProbeContext } from '../../src/kinds/kind.js';
 import type { Issued } from './pki.js';
+import type { ClaraProbeCredential } from '../../src/probe/clara.js';
+import { Secret } from '../../src/secret.js';
 
 export interface Recorded {
   method: string;
@@ -155,4 +157,23 @@ export async function closeState(state: Map<string, unknown>): Promise<void> {
     if (typeof c === 'function') await c.call(v);
   }
   state.clear();
+}
+
+/**
+ * A clara-project probe credential aimed at a test server, using the client.crt / client.key /
+ * ca.pem that `writeFiles` wrote; `over` replaces any field (set clientId/clientSecret to
+ * undefined to use a credentialsFile instead).
+ */
+export function claraCred(baseUrl: string, files: { path(name: string): string }, over: Partial<ClaraProbeCredential> = {}): ClaraProbeCredential {
+  return {
+    id: 'clara-test',
+    country: 'mx',
+    baseUrl,
+    certificate: files.path('client.crt'),
+    privateKey: files.path('client.key'),
+    ca: files.path('ca.pem'),
+    clientId: new Secret('id'),
+    clientSecret: new Secret('secret-xyz'),
+    ...over,
+  };
 }
