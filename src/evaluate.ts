@@ -11,6 +11,9 @@ import {
 
 export const DAY_MS = 86_400_000;
 
+/** Every probe reason starts with this; the alert events split reasons by condition on it. */
+export const PROBE_REASON_PREFIX = 'probe ';
+
 export interface EvaluateInput {
   id: string;
   kind: string;
@@ -39,17 +42,24 @@ export function expiryLevel(expiresAt: Date, now: Date, warningDays: number, cri
   return 'ok';
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * "expires in 12 days (2026-12-04)", "expires within 24 hours (…)", "expired 3 days ago (…)".
+ * `expired` is passed separately because at the very instant of expiry daysLeft is still 0.
+ */
+export function describeExpiry(expiresAt: Date, left: number, expired = left < 0): string {
+  const day = expiresAt.toISOString().slice(0, 10);
+  if (expired) {
+    const ago = Math.max(0, -left - 1);
+    return ago === 0 ? `expired less than a day ago (${day})` : `expired ${plural(ago, 'day')} ago (${day})`;
+  }
+  if (left === 0) return `expires within 24 hours (${expiresAt.toISOString()})`;
+  return `expires in ${plural(left, 'day')} (${day})`;
+}
 
 export function expiryReason(source: string, expiresAt: Date, now: Date): string {
-  const left = daysLeft(expiresAt, now);
-  const day = isoDay(expiresAt);
-  if (now.getTime() >= expiresAt.getTime()) {
-    const ago = -left - 1;
-    return ago === 0 ? `${source} expired less than a day ago (${day})` : `${source} expired ${ago} day${ago === 1 ? '' : 's'} ago (${day})`;
-  }
-  if (left === 0) return `${source} expires within 24 hours (${expiresAt.toISOString()})`;
-  return `${source} expires in ${left} day${left === 1 ? '' : 's'} (${day})`;
+  return `${source} ${describeExpiry(expiresAt, daysLeft(expiresAt, now), now.getTime() >= expiresAt.getTime())}`;
 }
 
 const LEVEL_STATUS: Record<ExpiryLevel, Status> = { ok: 'ok', warning: 'warning', critical: 'critical', expired: 'expired' };
@@ -101,9 +111,9 @@ export function evaluate(input: EvaluateInput): CredentialResult {
       const what = probe.error ? `${probe.error.code}: ${probe.error.message}` : `ended at stage ${probe.stage}`;
       if (probeFailures >= input.failuresBeforeAlert) {
         status = worstStatus(status, 'failing');
-        reasons.push(`probe failing for ${probeFailures} consecutive check${probeFailures === 1 ? '' : 's'}: ${what}`);
+        reasons.push(`${PROBE_REASON_PREFIX}failing for ${probeFailures} consecutive check${probeFailures === 1 ? '' : 's'}: ${what}`);
       } else {
-        reasons.push(`probe failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}`);
+        reasons.push(`${PROBE_REASON_PREFIX}failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}`);
       }
     }
   }

@@ -83,6 +83,7 @@ test('the earliest of several expiries counts; renewBy is it minus renewalLeadDa
 });
 
 test('reasons read as sentences, including after expiry', () => {
+  assert.deepEqual(evaluate(input({ now: at(0) })).reasons, ['secret expired less than a day ago (2027-01-05)'], 'at the instant of expiry');
   assert.deepEqual(evaluate(input({ now: at(-1000) })).reasons, ['secret expired less than a day ago (2027-01-05)']);
   assert.deepEqual(evaluate(input({ now: at(-3 * DAY - 1000) })).reasons, ['secret expired 3 days ago (2027-01-05)']);
   assert.deepEqual(evaluate(input({ now: at(HOUR) })).reasons, ['secret expires within 24 hours (2027-01-05T00:00:00.000Z)']);

@@ -1,25 +1,20 @@
 // Pure: a machine decision + the credential's result → the contract's event JSON.
 import type { Config, CredentialConfig } from '../config/schema.js';
 import type { CredentialResult } from '../types.js';
+import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
 
 export const day = (iso: string) => iso.slice(0, 10);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "expires in 12 days (2026-12-04)", "expired 3 days ago (2026-11-19)". */
+/** The credential's earliest expiry in words, as evaluation phrases it. */
 export function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
   if (!r.expiresAt || r.daysLeft === null) return null;
-  if (r.daysLeft < 0) {
-    const ago = -r.daysLeft - 1;
-    return ago === 0 ? `expired less than a day ago (${day(r.expiresAt)})` : `expired ${plural(ago, 'day')} ago (${day(r.expiresAt)})`;
-  }
-  if (r.daysLeft === 0) return `expires within 24 hours (${r.expiresAt})`;
-  return `expires in ${plural(r.daysLeft, 'day')} (${day(r.expiresAt)})`;
+  return describeExpiry(new Date(r.expiresAt), r.daysLeft);
 }
 
-// Evaluation words probe findings as "probe …"; each condition's events carry their own reasons.
-const isProbeReason = (reason: string) => reason.startsWith('probe ');
+// Each condition's events carry their own reasons; evaluation marks the probe's.
+const isProbeReason = (reason: string) => reason.startsWith(PROBE_REASON_PREFIX);
 
 function probeProblem(r: CredentialResult): string {
   const p = r.probe;
