@@ -42,5 +42,5 @@ EXPOSE 9477
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9477/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # credwatch handles SIGTERM itself (finishes the cycle in flight, closes the database, exits 0).
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "/app/dist/cli.cjs"]
 CMD ["run"]

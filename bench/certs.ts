@@ -47,7 +47,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function timeBoth(dir: string, runs: number) {
   const bare: Run[] = [];
   const full: Run[] = [];
-  const cli = join(ROOT, 'dist', 'cli.js');
+  const cli = join(ROOT, 'dist', 'cli.cjs');
   for (let i = 0; i < runs; i++) {
     bare.push(measure([process.execPath, join(ROOT, 'bench', 'bare-parse.mjs'), join(dir, 'pem')]));
     rmSync(join(dir, 'credwatch.db'), { force: true });

@@ -1,4 +1,4 @@
-// Daemon benchmarks, against the built CLI (`node dist/cli.js run`):
+// Daemon benchmarks, against the built CLI (`node dist/cli.cjs run`):
 //  (a) idle RSS with 1,000 credentials after the first cycle (target < 80 MB);
 //  (b) GET /status latency with a year of 15-minute history for 100 credentials (target p99 < 20 ms).
 // Run directly: `node --import tsx bench/daemon.ts` (builds first), or import benchDaemon().
@@ -14,7 +14,7 @@ import { createCa, createServerCert, newKeys } from '../test/helpers/pki.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const OUT = join(ROOT, 'bench', 'out', 'daemon');
-const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli.cjs');
 const FAR_FUTURE = '0 0 1 1 *'; // once a year: only the start-up cycle runs during a bench
 
 const X509_COUNT = 800;
@@ -39,7 +39,7 @@ interface Running {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node dist/cli.js run` and resolves once its start-up cycle has been recorded. */
+/** Starts `node dist/cli.cjs run` and resolves once its start-up cycle has been recorded. */
 async function startDaemon(configFile: string, port: number, nodeOptions = '', timeoutMs = 180_000): Promise<Running & { firstCycleMs: number }> {
   const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
     cwd: ROOT,

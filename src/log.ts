@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -43,11 +44,10 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const redact = { paths: REDACT_PATHS, censor: '<secret>' };
   const pretty = opts.pretty ?? (opts.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {
-    return pino({
-      level,
-      redact,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' } },
-    });
+    // In-process pretty stream rather than a worker-thread transport: no worker files to locate,
+    // so pino can live in the bundle; pino-pretty is loaded only for a person at a terminal.
+    const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pino({ level, redact }, pinoPretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' }));
   }
   const dest = opts.destination ?? 2;
   return pino(

@@ -14,7 +14,7 @@ test('systemd-analyze verify accepts the unit', { skip: !hasAnalyze && 'systemd-
   // so verify checks every directive instead of stopping at the missing executable.
   const dir = mkdtempSync(join(tmpdir(), 'credwatch-unit-'));
   try {
-    const unit = readFileSync(UNIT, 'utf8').replace('/usr/bin/credwatch run', `${process.execPath} /usr/lib/credwatch/dist/cli.js run`);
+    const unit = readFileSync(UNIT, 'utf8').replace('/usr/bin/credwatch run', `${process.execPath} /usr/lib/credwatch/dist/cli.cjs run`);
     const copy = join(dir, 'credwatch.service');
     writeFileSync(copy, unit);
     const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
