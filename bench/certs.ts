@@ -66,7 +66,7 @@ function timeBoth(dir: string, runs: number) {
 export async function benchCerts(): Promise<Record<string, number>> {
   const d1 = await generate(1000);
   const d10 = await generate(10000);
-  const r1 = timeBoth(d1, 7);
+  const r1 = timeBoth(d1, 11);
   const r10 = timeBoth(d10, 5);
   const figures = {
     'certs1k.bareSeconds': r1.bare,
