@@ -5,7 +5,7 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { latestResults, pruneHistory, recordCheck, type StoredResult } from './store/results.js';
+import { previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
 import { pruneOutbox } from './alerts/store.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
@@ -40,7 +40,7 @@ async function inspectOne(cred: CredentialConfig, now: Date, log: Logger): Promi
 async function probeOne(
   cred: CredentialConfig,
   config: Config,
-  previous: StoredResult | undefined,
+  previous: PreviousProbe | undefined,
   opts: CycleOptions,
   states: ProbeStates,
 ): Promise<ProbeResult | null> {
@@ -72,7 +72,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const startedAt = new Date();
   const t0 = performance.now();
   const creds = selectCredentials(config, opts.only);
-  const previous = latestResults(db, opts.only);
+  const previous = previousProbes(db);
   const states = opts.probeStates ?? new ProbeStates();
 
   const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {

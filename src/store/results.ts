@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { CheckReport, CredentialResult, ExpiryLevel, ProbeLevel, Status } from '../types.js';
+import type { CheckReport, CredentialResult, ExpiryLevel, ProbeLevel, ProbeResult, Status } from '../types.js';
 
 interface ResultRow {
   id: number;
@@ -94,6 +94,20 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
   const out = new Map<string, StoredResult>();
   for (const row of rows) if (!wanted || wanted.has(row.credential_id)) out.set(row.credential_id, fromRow(row));
   return out;
+}
+
+/** What the next cycle needs of the last one: the failure streak and the last probe (for Retry-After). */
+export interface PreviousProbe {
+  probeFailures: number;
+  probe: ProbeResult | null;
+}
+
+/** The last probe state of every credential, without parsing the rest of each result. */
+export function previousProbes(db: Db): Map<string, PreviousProbe> {
+  const rows = db
+    .prepare('SELECT r.credential_id, r.probe_failures, r.probe FROM latest_results l JOIN results r ON r.id = l.result_id')
+    .all() as { credential_id: string; probe_failures: number; probe: string | null }[];
+  return new Map(rows.map((r) => [r.credential_id, { probeFailures: r.probe_failures, probe: r.probe ? (JSON.parse(r.probe) as ProbeResult) : null }]));
 }
 
 /** History of one credential, newest first. */
