@@ -138,7 +138,7 @@ test('an unreadable or empty xFile is a config problem naming the path', () => {
   const t = tempDir();
   try {
     const missing = problems(CLARA('    validityDays: 30\n').replace('credentialsFile: ./clara/credentials.json', 'clientId: abc\n    clientSecretFile: /nonexistent/secret'));
-    assert.deepEqual(missing, ['credentials[0].clientSecretFile: cannot read /nonexistent/secret: no such file']);
+    assert.deepEqual(missing, ['credentials[0].clientSecretFile: /nonexistent/secret does not exist']);
     const empty = t.write('empty-secret', '\n');
     assert.deepEqual(
       problems(CLARA('    validityDays: 30\n').replace('credentialsFile: ./clara/credentials.json', `clientId: abc\n    clientSecretFile: ${empty}`)),
@@ -168,7 +168,7 @@ test('malformed JSON reports line and column', () => {
 
 test('a missing config file is one clear problem', () => {
   assert.throws(() => loadConfig('/nonexistent/credwatch.yaml', {}), (err: ConfigError) => {
-    assert.deepEqual(err.problems.map(formatProblem), ['cannot read config /nonexistent/credwatch.yaml: no such file']);
+    assert.deepEqual(err.problems.map(formatProblem), ['config /nonexistent/credwatch.yaml does not exist']);
     return true;
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigProblem } from './schema.js';
 import { pathString } from './issues.js';
+import { readFailure } from '../read-failure.js';
 
 /** Fields whose value is a secret; each also accepts `<field>File`, a path holding the value. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([
@@ -38,9 +39,7 @@ function readSecretFile(file: string, path: PropertyKey[], problems: ConfigProbl
     }
     return value;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    problems.push({ path: pathString(path), level: 'error', message: `cannot read ${file}: ${why}` });
+    problems.push({ path: pathString(path), level: 'error', message: `${file} ${readFailure(err)}` });
     return undefined;
   }
 }

@@ -18,6 +18,7 @@ import {
 } from './schema.js';
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
+import { readFailure } from '../read-failure.js';
 
 export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
@@ -254,9 +255,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new ConfigError([{ path: '', level: 'error', message: `cannot read config ${file}: ${why}` }]);
+    throw new ConfigError([{ path: '', level: 'error', message: `config ${file} ${readFailure(err)}` }]);
   }
   const { data, problems } = parseConfigText(text, file);
   if (problems.length) throw new ConfigError(problems);

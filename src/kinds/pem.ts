@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { CertificateSummary, Expiry, Finding } from '../types.js';
+import { readFailure } from '../read-failure.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
 export class InspectError extends Error {
@@ -20,11 +21,8 @@ export function readLocalFile(file: string, what: string): Buffer {
   try {
     buf = readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InspectError('file_missing', `${what} ${file} does not exist`);
-    if (code === 'EACCES') throw new InspectError('file_unreadable', `${what} ${file} is not readable (permission denied)`);
-    if (code === 'EISDIR') throw new InspectError('file_unreadable', `${what} ${file} is a directory`);
-    throw new InspectError('file_unreadable', `${what} ${file} cannot be read: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file_missing' : 'file_unreadable';
+    throw new InspectError(code, `${what} ${file} ${readFailure(err)}`);
   }
   if (buf.length === 0 || buf.toString('latin1').trim() === '') throw new InspectError('file_empty', `${what} ${file} is empty`);
   return buf;

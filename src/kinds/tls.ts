@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
 import { emptyObservation } from '../types.js';
-import { describeChain } from './pem.js';
+import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
 
 export interface TlsCredential extends CredentialConfig {
@@ -49,9 +48,9 @@ export const tlsKind: Kind<TlsCredential> = {
     let ca: Buffer | undefined;
     if (cred.ca) {
       try {
-        ca = readFileSync(cred.ca);
+        ca = readLocalFile(cred.ca, 'ca');
       } catch (err) {
-        obs.error = `ca ${cred.ca} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+        obs.error = (err as Error).message;
         return obs;
       }
     }

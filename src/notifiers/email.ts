@@ -8,6 +8,7 @@ import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
 import { NotifyError, type NotifierPlugin } from './notifier.js';
 import { headline } from './slack.js';
+import { readFailure } from '../read-failure.js';
 
 export interface EmailConfig extends NotifierConfig {
   type: 'email';
@@ -135,7 +136,7 @@ export const email: NotifierPlugin<EmailConfig> = {
       try {
         ca = readFileSync(s.ca);
       } catch (err) {
-        throw new NotifyError(`email ${config.name}: cannot read smtp.ca ${s.ca}: ${(err as Error).message}`, { code: 'config', retryable: false });
+        throw new NotifyError(`email ${config.name}: smtp.ca ${s.ca} ${readFailure(err)}`, { code: 'config', retryable: false });
       }
     }
     const nodemailer = (await import('nodemailer')).default;

@@ -5,6 +5,7 @@ import type { ProbeResult } from '../types.js';
 import { runBearerProbe, type ProbeCall, type ProbeOptions } from './bearer-probe.js';
 import { ClaraCredentialsError, parseClaraCredentials } from './clara-credentials.js';
 import { ProbeError } from './errors.js';
+import { readFailure } from '../read-failure.js';
 
 export { parseClaraCredentials, ClaraCredentialsError, type ClaraClientCredentials } from './clara-credentials.js';
 
@@ -37,7 +38,7 @@ function clientCredentials(c: ClaraProbeCredential): { clientId: string; clientS
   try {
     text = readFileSync(c.credentialsFile, 'utf8');
   } catch (err) {
-    throw new ProbeError('token_rejected', `cannot read credentialsFile ${c.credentialsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'token');
+    throw new ProbeError('token_rejected', `credentialsFile ${c.credentialsFile} ${readFailure(err)}`, 'token');
   }
   try {
     const parsed = parseClaraCredentials(text);

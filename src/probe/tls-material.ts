@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { ProbeError } from './errors.js';
+import { readFailure } from '../read-failure.js';
 
 /** Where a credential's TLS client material lives (all optional: plain HTTPS needs none). */
 export interface TlsFiles {
@@ -23,15 +24,13 @@ function readPart(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${(err as Error).message})`;
-    throw new ProbeError('tls_handshake', `cannot set up TLS: ${what} ${file} ${why}`, 'tls');
+    throw new ProbeError('tls_handshake', `cannot set up TLS: ${what} ${file} ${readFailure(err)}`, 'tls');
   }
 }
 
 /**
- * Reads the files on every probe (they are small): the cycle keeps an Agent across cycles, and a
- * certificate renewed in place must be picked up without a restart.
+ * Reads the files and hashes them: the cycle keeps an Agent across cycles, and a certificate
+ * renewed in place must be picked up without a restart (agentFor calls this when a file's stat changes).
  */
 export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   if (Boolean(files.certificate) !== Boolean(files.privateKey)) {
