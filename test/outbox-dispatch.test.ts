@@ -6,6 +6,7 @@ import { openDatabase } from '../src/store/db.js';
 import { processResults } from '../src/alerts/process.js';
 import { dispatchPending, startDispatcher } from '../src/alerts/dispatch.js';
 import { notificationCounts, notifierStatus, pruneOutbox } from '../src/alerts/store.js';
+import { outboxBacklog } from '../src/alerts/after-cycle.js';
 import type { WebhookConfig } from '../src/notifiers/webhook.js';
 import type { Config } from '../src/config/schema.js';
 import { at, config, credential, result, silentLog, tempDb } from './helpers/alerts-fixtures.js';
@@ -189,4 +190,14 @@ test('outbox: pruning forgets finished history but keeps pending deliveries, the
     { notifier: 'hook', outcome: 'delivered', count: 3 },
     { notifier: 'hook', outcome: 'retry', count: 1 },
   ]);
+});
+
+test('outbox: the backlog counts deliveries still waiting, and drops to zero once they are delivered', async (t) => {
+  const { h, cfg } = await setup(t, ['a', 'b', 'c']);
+  assert.equal(outboxBacklog(h.db), 0);
+  fire(h, cfg, ['a', 'b', 'c']);
+  assert.equal(outboxBacklog(h.db), 3);
+  assert.equal(outboxBacklog(h.db), notifierStatus(h.db).reduce((n, s) => n + s.pending, 0));
+  await dispatchPending(h.db, cfg, { log, backoff: FAST });
+  assert.equal(outboxBacklog(h.db), 0);
 });

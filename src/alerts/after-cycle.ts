@@ -45,7 +45,7 @@ export function notifierProblemLines(db: Db): string[] {
     });
 }
 
-/** Deliveries still waiting in the outbox. */
+/** Deliveries still waiting in the outbox (one indexed count: /metrics asks on every scrape). */
 export function outboxBacklog(db: Db): number {
-  return notifierStatus(db).reduce((n, s) => n + s.pending, 0);
+  return (db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
-import { notificationCounts, notifierStatus, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
+import { notificationCounts, outboxBacklog, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
 
 export interface AlertStage {
   /** Runs the state machine over a recorded report (events into the outbox, one transaction) and wakes the dispatcher. */
@@ -47,7 +47,7 @@ export function createAlertStage(db: Db, config: () => Config, log: Logger): Ale
       if (opts.repost !== false) await repostActiveAlerts(db, c, { log });
     },
     notificationCounts: () => notificationCounts(db),
-    backlog: () => notifierStatus(db).reduce((n, s) => n + s.pending, 0),
+    backlog: () => outboxBacklog(db),
     async stop(ms) {
       await Promise.race([dispatcher.stop(), new Promise((r) => setTimeout(r, ms).unref())]);
     },
