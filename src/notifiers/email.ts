@@ -7,7 +7,7 @@ import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
 import { NotifyError, type NotifierPlugin } from './notifier.js';
-import { headline } from './slack.js';
+import { dateOf, headline } from './slack.js';
 import { readFailure } from '../read-failure.js';
 
 export interface EmailConfig extends NotifierConfig {
@@ -35,7 +35,6 @@ export interface EmailMessage {
   headers: Record<string, string>;
 }
 
-const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
 /** The facts every rendering shows, in order. */
 export function facts(e: AlertEvent): [label: string, value: string | null][] {

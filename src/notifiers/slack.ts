@@ -48,7 +48,8 @@ const FIELD_MAX = 2000;
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 const orDash = (v: string | number | null) => (v === null || v === '' ? '—' : String(v));
-const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
+/** `2026-12-04` of an ISO instant; null stays null. Shared with the email render. */
+export const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
 /** Pure: the exact message posted. */
 export function render(e: AlertEvent): IncomingWebhookSendArguments {

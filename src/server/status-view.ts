@@ -1,6 +1,7 @@
 // Pure: config + recorded results + now → what the status page shows. No I/O.
 import type { Config } from '../config/schema.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
+import { credentialRef } from '../alerts/event.js';
 import type { CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
 
 export type PageStatus = Status | 'pending';
@@ -50,6 +51,7 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
   const credentials: PageCredential[] = [...checked, ...unchecked].map((id) => {
     const cred = configById.get(id)!;
     const r = byId.get(id);
+    const ref = credentialRef(cred, { id, kind: cred.kind }, config);
     return {
       id,
       kind: cred.kind,
@@ -61,8 +63,9 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
       renewBy: r?.renewBy ?? null,
       checkedAt: r?.checkedAt ?? null,
       probe: r?.probe ?? null,
-      owner: cred.owner ?? config.defaults.owner ?? null,
-      runbook: cred.runbook ?? null,
+      // The same owner fallback (defaults.owner) as the alerts carry.
+      owner: ref.owner,
+      runbook: ref.runbook,
       reasons: r?.reasons ?? ['not checked yet'],
     };
   });
