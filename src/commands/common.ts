@@ -1,5 +1,5 @@
-import { loadConfig, resolveConfigPath, type LoadedConfig } from '../config/load.js';
-import { ConfigError, formatProblem } from '../config/schema.js';
+import { resolveConfigPath, tryLoadConfig, type LoadedConfig } from '../config/load.js';
+import { formatProblem } from '../config/schema.js';
 
 export const EXIT = { ok: 0, warning: 1, critical: 2, usage: 3 } as const;
 
@@ -15,15 +15,12 @@ export interface GlobalOptions {
 /** Loads the config or prints every problem and returns null (the caller exits 3). */
 export function loadOrReport(opts: GlobalOptions, err: NodeJS.WritableStream = process.stderr): LoadedConfig | null {
   const file = resolveConfigPath(opts.config);
-  try {
-    const loaded = loadConfig(file);
-    for (const w of loaded.warnings) err.write(`warning: ${formatProblem(w)}\n`);
-    return loaded;
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    const errors = e.problems.filter((p) => p.level === 'error');
-    err.write(`credwatch: ${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n`);
-    for (const p of errors) err.write(`  ${formatProblem(p)}\n`);
+  const out = tryLoadConfig(file);
+  if (!out.ok) {
+    err.write(`credwatch: ${file}: ${out.errors.length} problem${out.errors.length === 1 ? '' : 's'}\n`);
+    for (const p of out.errors) err.write(`  ${formatProblem(p)}\n`);
     return null;
   }
+  for (const w of out.warnings) err.write(`warning: ${formatProblem(w)}\n`);
+  return { config: out.config, warnings: out.warnings };
 }

@@ -262,4 +262,18 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   return buildConfig(data, file, env);
 }
 
+
+/** A load that did not throw: the config and its warnings, or every error problem. */
+export type LoadOutcome = ({ ok: true } & LoadedConfig) | { ok: false; errors: ConfigProblem[] };
+
+/** loadConfig for callers that report problems themselves (the CLI to stderr, the daemon to its log). */
+export function tryLoadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadOutcome {
+  try {
+    return { ok: true, ...loadConfig(file, env) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, errors: err.problems.filter((p) => p.level === 'error') };
+  }
+}
+
 export { pathString };

@@ -1,23 +1,23 @@
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/load.js';
-import { ConfigError, formatProblem, type Config } from '../config/schema.js';
+import { tryLoadConfig } from '../config/load.js';
+import { formatProblem, type Config } from '../config/schema.js';
 
 /** Loads the config again; on any problem logs every one of them and returns null (the old config stays). */
 export function loadForReload(file: string, log: Logger): Config | null {
+  let out;
   try {
-    const { config, warnings } = loadConfig(file);
-    for (const w of warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
-    return config;
+    out = tryLoadConfig(file);
   } catch (err) {
-    if (!(err instanceof ConfigError)) {
-      log.error({ err: (err as Error).message }, 'config reload failed; keeping the running config');
-      return null;
-    }
-    const errors = err.problems.filter((p) => p.level === 'error');
-    for (const p of errors) log.error({ path: p.path, problem: p.message }, `config problem: ${formatProblem(p)}`);
-    log.error({ file, problems: errors.length }, 'config reload rejected; keeping the running config');
+    log.error({ err: (err as Error).message }, 'config reload failed; keeping the running config');
     return null;
   }
+  if (!out.ok) {
+    for (const p of out.errors) log.error({ path: p.path, problem: p.message }, `config problem: ${formatProblem(p)}`);
+    log.error({ file, problems: out.errors.length }, 'config reload rejected; keeping the running config');
+    return null;
+  }
+  for (const w of out.warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
+  return out.config;
 }
 
 /** What changed between two configs, in words for the log. */
