@@ -25,5 +25,3 @@ export class Secret {
     return REDACTED;
   }
 }
-
-export const isSecret = (v: unknown): v is Secret => v instanceof Secret;
