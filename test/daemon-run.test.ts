@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMtlsPki } from './helpers/pki.js';
 import { kinds } from '../src/kinds/index.js';
+import { freePort } from './helpers/ports.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -53,13 +54,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createHttpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const get = (path: string, headers: Record<string, string> = auth) => fetch(`http://127.0.0.1:${daemonPort}${path}`, { headers });

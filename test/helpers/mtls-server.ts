@@ -12,6 +12,7 @@ import type { ProbeContext } from '../../src/kinds/kind.js';
 import type { Issued } from './pki.js';
 import type { ClaraProbeCredential } from '../../src/probe/clara.js';
 import { Secret } from '../../src/secret.js';
+import { freePort } from './ports.js';
 
 export interface Recorded {
   method: string;
@@ -97,14 +98,8 @@ export const tokenReply = (token: string, expiresIn: number | null = 86400) => (
   ...(expiresIn === null ? {} : { expires_in: expiresIn }),
 });
 
-/** A port with nothing listening on it. */
-export async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+/** A port with nothing listening on it (for connection-refused cases). */
+export const closedPort = freePort;
 
 /** A TCP server that accepts and then says nothing (no TLS handshake, no HTTP). */
 export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {

@@ -1,20 +1,13 @@
 // Starts Debian's prometheus-alertmanager on loopback for a test, and stops it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export const ALERTMANAGER_BIN = process.env.CREDWATCH_ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
 export const alertmanagerMissing = () => (existsSync(ALERTMANAGER_BIN) ? false : `${ALERTMANAGER_BIN} not installed (apt-get install prometheus-alertmanager)`);
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 export interface RunningAlertmanager {
   url: string;
