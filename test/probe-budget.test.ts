@@ -11,6 +11,11 @@ import { openDatabase, type Db } from '../src/store/db.js';
 import { runCycle } from '../src/cycle.js';
 import { ProbeStates } from '../src/probe-states.js';
 import { probeRequestTotals } from '../src/store/probe-requests.js';
+import { recordedReport } from '../src/commands/status.js';
+import { metricsSnapshot } from '../src/server/snapshot.js';
+import { renderMetrics } from '../src/server/metrics.js';
+import { buildStatusView } from '../src/server/status-view.js';
+import { renderStatusPage } from '../src/server/status-page.js';
 import { createMtlsPki } from './helpers/pki.js';
 import { json, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
 
@@ -204,6 +209,28 @@ test('a probe kept by probe.interval is not a new failure: the streak waits for 
     assert.deepEqual([second.status, second.probeFailures], ['failing', 2]);
   } finally {
     failing = false;
+    await h.close();
+  }
+});
+
+test('/metrics counts every request by credential and type; the page shows this month\'s requests and a budget skip', async () => {
+  const h = setup({ budget: 4 });
+  try {
+    await h.cycle(new Date('2027-01-10T08:00:00.000Z'));
+    const skipped = await h.cycle(new Date('2027-01-10T08:15:00.000Z'));
+    assert.equal(skipped.probe?.skipped, 'budget');
+    const report = recordedReport(h.config, h.db);
+    const { body } = await renderMetrics(
+      metricsSnapshot(report, { lastCheck: null, notifications: [], outboxBacklog: null, cycles: { ok: 2, failed: 0 }, probeRequests: [...probeRequestTotals(h.db), { id: 'removed-from-config', type: 'call', count: 9 }] }),
+    );
+    const series = body.split('\n').filter((l) => l.startsWith('credwatch_probe_requests_total'));
+    assert.deepEqual(series, ['credwatch_probe_requests_total{id="clara-erp",type="call"} 2', 'credwatch_probe_requests_total{id="clara-erp",type="token"} 1']);
+    assert.match(body, /# TYPE credwatch_probe_requests_total counter/);
+    const page = renderStatusPage(buildStatusView(h.config, report, new Date('2027-01-10T08:20:00.000Z')));
+    assert.match(page, /3 requests this month/);
+    assert.match(page, /skipped: over budget/);
+    assert.match(page, /probe skipped: 3 of 4 requests used this month/);
+  } finally {
     await h.close();
   }
 });
