@@ -123,6 +123,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const month = monthOf(opts.now);
   const used = requestsInMonth(db, month);
   const acks = activeAcks(db);
+  const spentBy = new Map<string, RequestTally>();
 
   const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
     const usedBefore = used.get(cred.id) ?? 0;
@@ -131,7 +132,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
       probeOne(cred, config, previous.get(cred.id), usedBefore, opts, states),
     ]);
     const spent = outcome.requests.token + outcome.requests.call;
-    if (spent > 0) addProbeRequests(db, cred.id, month, outcome.requests);
+    if (spent > 0) spentBy.set(cred.id, outcome.requests);
     const probe = outcome.probe ? { ...outcome.probe, requestsThisMonth: usedBefore + spent } : null;
     const ack = acks.get(cred.id);
     const result = evaluate({
@@ -154,6 +155,8 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   if (!opts.probeStates) await states.close();
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
+  // Requests were made whatever happens next: counted before the results are recorded.
+  if (spentBy.size) addProbeRequests(db, month, spentBy);
   recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
   const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
   const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);

@@ -15,14 +15,14 @@ export const emptyTally = (): RequestTally => ({ token: 0, call: 0 });
 /** The calendar month (UTC) of an instant: `2026-11`. The run's clock decides (`--at`). */
 export const monthOf = (at: Date): string => at.toISOString().slice(0, 7);
 
-/** Adds one probe's requests to its credential's month. */
-export function addProbeRequests(db: Db, credentialId: string, month: string, tally: RequestTally): void {
+/** Adds the requests this cycle's probes made to their credentials' month, in one transaction. */
+export function addProbeRequests(db: Db, month: string, spent: Iterable<[credentialId: string, tally: RequestTally]>): void {
   const add = db.prepare(
     `INSERT INTO probe_requests (credential_id, month, type, count) VALUES (?, ?, ?, ?)
      ON CONFLICT (credential_id, month, type) DO UPDATE SET count = count + excluded.count`,
   );
   db.transaction(() => {
-    for (const type of ['token', 'call'] as const) if (tally[type] > 0) add.run(credentialId, month, type, tally[type]);
+    for (const [id, tally] of spent) for (const type of ['token', 'call'] as const) if (tally[type] > 0) add.run(id, month, type, tally[type]);
   })();
 }
 
