@@ -234,3 +234,39 @@ test('/metrics counts every request by credential and type; the page shows this 
     await h.close();
   }
 });
+
+test('CLI: each `check` run fetches a token; months roll over by --at; --no-probe shows the last probe', async () => {
+  const { runCli, tempDir } = await import('./helpers/cli.js');
+  const t = tempDir();
+  try {
+    const cfg = t.write(
+      'credwatch.yaml',
+      `database: ./state/credwatch.db
+credentials:
+  - { id: clara-erp, kind: clara-project, country: mx, baseUrl: "${srv.url}", project: ERP, createdAt: 2026-10-01, validityDays: 360,
+      certificate: ${files.path('client.crt')}, privateKey: ${files.path('client.key')}, ca: ${files.path('ca.pem')},
+      clientId: cid, clientSecret: s, probe: { taxIdentifiers: [${TAX_IDS.join(', ')}] } }
+`,
+    );
+    const check = async (...args: string[]) => {
+      const r = await runCli(['check', '--json', '--notify', ...args, '--config', cfg]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).credentials[0].probe;
+    };
+    const before = hits();
+    const jan = await check('--at', '2027-01-31T23:00:00Z');
+    assert.deepEqual([jan.probedAt, jan.requestsThisMonth], ['2027-01-31T23:00:00.000Z', 3]);
+    const jan2 = await check('--at', '2027-01-31T23:30:00Z');
+    assert.equal(jan2.requestsThisMonth, 6, 'a new process has no cached token: one more token request');
+    assert.deepEqual(hits(), { token: before.token + 2, call: before.call + 4 });
+
+    const feb = await check('--at', '2027-02-01T00:30:00Z');
+    assert.equal(feb.requestsThisMonth, 3, 'February starts from zero');
+
+    const kept = await check('--no-probe', '--at', '2027-02-01T01:00:00Z');
+    assert.deepEqual(hits(), { token: before.token + 3, call: before.call + 6 }, '--no-probe makes no request');
+    assert.deepEqual(kept, feb);
+  } finally {
+    t.cleanup();
+  }
+});
