@@ -15,7 +15,7 @@ export function routeFor(credential: Pick<CredentialConfig, 'notify'> | undefine
   return credential?.notify ?? config.defaults.notify;
 }
 
-/** What each condition of a result looks like to the state machine; probe only when a probe ran. */
+/** What each condition of a result looks like to the state machine; probe only when there is a probe result. */
 export function conditionInputs(r: CredentialResult): [Condition, ConditionInput][] {
   const out: [Condition, ConditionInput][] = [
     [
@@ -28,7 +28,8 @@ export function conditionInputs(r: CredentialResult): [Condition, ConditionInput
       },
     ],
   ];
-  // No probe this cycle (`--no-probe`, a kind without one) says nothing about the probe condition.
+  // No probe result (a kind without one, nothing recorded yet) says nothing about the probe condition;
+  // a kept one (`probe.interval`, `--no-probe`, budget) carries its unchanged level.
   if (r.probe) out.push(['probe', { level: r.levels.probe, daysLeft: null, expiresAt: null, fingerprints: [] }]);
   return out;
 }
