@@ -52,6 +52,23 @@ export function buildProgram(): Command {
     .action(async (name: string, opts) => finish(await (await import('./commands/notify.js')).notifyTestCommand(name, opts)));
 
   program
+    .command('ack')
+    .description('acknowledge a credential\'s active alert: reminders stop until a new firing, an escalation, resolution or --until; exit 0, 3 unknown id or no active alert')
+    .argument('<id>', 'the credential id')
+    .addOption(configOption())
+    .option('--until <date>', 'end the acknowledgement at this date or instant')
+    .option('--note <text>', 'what is being done (shown with the alert)')
+    .option('--by <name>', 'who acknowledges (default: $USER)')
+    .action(async (id: string, opts) => finish((await import('./commands/ack.js')).ackCommand(id, opts)));
+
+  program
+    .command('unack')
+    .description('end a credential\'s acknowledgement; exit 0, 3 unknown id or not acknowledged')
+    .argument('<id>', 'the credential id')
+    .addOption(configOption())
+    .action(async (id: string, opts) => finish((await import('./commands/ack.js')).unackCommand(id, opts)));
+
+  program
     .command('run')
     .description('the daemon: checks on schedule.check, serves /healthz, /status, /metrics and a status page; SIGHUP reloads, SIGTERM stops')
     .addOption(configOption())

@@ -81,6 +81,20 @@ export interface ProbeResult {
   entities?: ProbeEntity[];
   /** Set when the server asked us to back off (429 Retry-After): no probe before this instant. */
   retryAfter?: string;
+  /** When this probe ran (the run's clock); kept results keep theirs. Set by the cycle. */
+  probedAt?: string;
+  /** Set when this cycle's probe was not made because it would pass `probe.budget`. */
+  skipped?: 'budget';
+  /** Requests this credential's probes made in the calendar month (UTC) of the run's clock. */
+  requestsThisMonth?: number;
+}
+
+/** `credwatch ack`: someone is on it; reminders stop until it ends. */
+export interface Acknowledgement {
+  by: string;
+  note: string | null;
+  at: string;
+  until: string | null;
 }
 
 /** What a kind learned by looking at a credential. */
@@ -115,6 +129,8 @@ export interface CredentialResult {
   levels: { expiry: ExpiryLevel; probe: ProbeLevel };
   /** Consecutive failed probes up to and including this one (0 when the last probe passed). */
   probeFailures: number;
+  /** The active acknowledgement, read from the store (not part of evaluation). */
+  ack?: Acknowledgement | null;
 }
 
 export interface Summary {
@@ -144,6 +160,7 @@ export function resultJson(r: CredentialResult) {
     expiries: r.expiries,
     probe: r.probe,
     reasons: r.reasons,
+    ack: r.ack ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 // Pure: a machine decision + the credential's result → the contract's event JSON.
 import type { Config, CredentialConfig } from '../config/schema.js';
-import type { CredentialResult } from '../types.js';
+import type { Acknowledgement, CredentialResult } from '../types.js';
+import { ackText } from '../ack.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
@@ -72,10 +73,13 @@ export interface BuildInput {
   credential: CredentialConfig | undefined;
   config: Pick<Config, 'defaults'>;
   now: Date;
+  /** The acknowledgement in force when this event happened: its words go with the event. */
+  ack?: Acknowledgement | null;
 }
 
 /** The contract's event, exactly its keys, in its order. */
-export function buildEvent({ draft, condition, result, credential, config, now }: BuildInput): AlertEvent {
+export function buildEvent({ draft, condition, result, credential, config, now, ack }: BuildInput): AlertEvent {
+  const reasons = reasonsFor(draft, condition, result);
   return {
     id: draft.key,
     event: draft.event,
@@ -85,7 +89,7 @@ export function buildEvent({ draft, condition, result, credential, config, now }
     daysLeft: result.daysLeft,
     renewBy: result.renewBy,
     summary: summaryFor(draft, condition, result),
-    reasons: reasonsFor(draft, condition, result),
+    reasons: ack ? [...reasons, ackText(ack)] : reasons,
     occurredAt: now.toISOString(),
   };
 }

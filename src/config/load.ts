@@ -19,6 +19,7 @@ import {
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
 import { readFailure } from '../read-failure.js';
+import { budgetProblems, projectRequests } from './budget.js';
 
 export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
@@ -194,6 +195,7 @@ function lint(config: Config): ConfigProblem[] {
     const mine = config.credentials.filter((c) => c.kind === name);
     if (mine.length) out.push(...kind.lint(mine));
   }
+  if (config.credentials.some((c) => c.probe?.budget !== undefined)) out.push(...budgetProblems(projectRequests(config)));
   return out;
 }
 

@@ -6,6 +6,7 @@ import { runCycle } from '../cycle.js';
 import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { lastCheck } from '../store/results.js';
+import { probeRequestTotals } from '../store/probe-requests.js';
 import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
@@ -161,6 +162,7 @@ export class Daemon {
           notifications: this.#alerts?.notificationCounts() ?? [],
           outboxBacklog: this.#alerts?.backlog() ?? null,
           cycles: { ...this.#cycles },
+          probeRequests: probeRequestTotals(this.#db),
         }),
       processRegistry: this.#processRegistry,
       log: this.#log,

@@ -15,6 +15,7 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
 function probeCell(r: CredentialResult): string {
   if (!r.probe) return '-';
+  if (r.probe.skipped === 'budget') return 'skipped: budget';
   if (r.probe.ok) return `ok ${r.probe.latencyMs}ms`;
   return r.probe.error?.code ?? `failed at ${r.probe.stage}`;
 }

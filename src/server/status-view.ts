@@ -2,7 +2,7 @@
 import type { Config } from '../config/schema.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
 import { credentialRef } from '../alerts/event.js';
-import type { CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
+import type { Acknowledgement, CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
 
 export type PageStatus = Status | 'pending';
 
@@ -19,6 +19,8 @@ export interface PageCredential {
   owner: string | null;
   runbook: string | null;
   reasons: string[];
+  /** Someone is on it (`credwatch ack`). */
+  ack: Acknowledgement | null;
 }
 
 export interface TimelineEntry {
@@ -67,6 +69,7 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
       owner: ref.owner,
       runbook: ref.runbook,
       reasons: r?.reasons ?? ['not checked yet'],
+      ack: r?.ack ?? null,
     };
   });
 

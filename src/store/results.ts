@@ -100,14 +100,21 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
 export interface PreviousProbe {
   probeFailures: number;
   probe: ProbeResult | null;
+  /** When that result was recorded (a probe recorded before `probedAt` existed ran then). */
+  checkedAt: string;
 }
 
 /** The last probe state of every credential, without parsing the rest of each result. */
 export function previousProbes(db: Db): Map<string, PreviousProbe> {
   const rows = db
-    .prepare('SELECT r.credential_id, r.probe_failures, r.probe FROM latest_results l JOIN results r ON r.id = l.result_id')
-    .all() as { credential_id: string; probe_failures: number; probe: string | null }[];
-  return new Map(rows.map((r) => [r.credential_id, { probeFailures: r.probe_failures, probe: r.probe ? (JSON.parse(r.probe) as ProbeResult) : null }]));
+    .prepare('SELECT r.credential_id, r.probe_failures, r.probe, r.checked_at FROM latest_results l JOIN results r ON r.id = l.result_id')
+    .all() as { credential_id: string; probe_failures: number; probe: string | null; checked_at: string }[];
+  return new Map(
+    rows.map((r) => [
+      r.credential_id,
+      { probeFailures: r.probe_failures, probe: r.probe ? (JSON.parse(r.probe) as ProbeResult) : null, checkedAt: r.checked_at },
+    ]),
+  );
 }
 
 /** History of one credential, newest first. */
