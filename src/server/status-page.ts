@@ -87,13 +87,29 @@ function runbookCell(url: string | null): string {
   return href ? `<a href="${esc(href)}" rel="noopener noreferrer">runbook</a>` : `<span>${esc(url)}</span>`;
 }
 
+/** The rotation pair and the next renewal step (`credwatch plan`), overdue marked. */
+function renewalLines(c: PageCredential): string {
+  const out: string[] = [];
+  if (c.rotation) {
+    const r = c.rotation;
+    const pair = r.role === 'predecessor' ? `successor ${esc(r.peer)}` : `replaces ${esc(r.peer)}`;
+    const overlap = r.overlapDaysLeft !== null ? ` · ${esc(r.overlapDaysLeft)} d overlap left` : '';
+    out.push(`<div class="rotation small">rotation: ${pair} · <b>${esc(r.state)}</b>${overlap}</div>`);
+  }
+  if (c.next) {
+    const overdue = c.next.overdue ? ' <b class="bad">overdue</b>' : '';
+    out.push(`<div class="next small" data-overdue="${c.next.overdue}">next step: ${esc(c.next.step)} by ${esc(day(c.next.due))}${overdue}</div>`);
+  }
+  return out.join('');
+}
+
 function row(c: PageCredential): string {
   const colour = COLOURS[c.status];
   const reasons = c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
   const desc = c.description ? ` <span class="muted small">— ${esc(c.description)}</span>` : '';
   return `<tr data-credential="${esc(c.id)}" style="--c:${colour}">
 <td class="status" data-label="Status"><span class="badge" style="background:${colour}">${esc(c.status)}</span></td>
-<td class="main"><div><span class="id">${esc(c.id)}</span> <span class="muted small">${esc(c.kind)}</span>${desc}</div>${reasons}</td>
+<td class="main"><div><span class="id">${esc(c.id)}</span> <span class="muted small">${esc(c.kind)}</span>${desc}</div>${reasons}${renewalLines(c)}</td>
 <td data-label="Days left"><span class="days num">${esc(daysText(c.daysLeft))}</span></td>
 <td data-label="Expires"><span class="num">${esc(day(c.expiresAt))}</span></td>
 <td data-label="Renew by"><span class="num">${esc(day(c.renewBy))}</span></td>
