@@ -31,6 +31,8 @@ export interface Plan {
   credentials: PlanCredential[];
 }
 
+const DEFAULT_CRITICAL_DAYS = 7;
+
 type Recorded = Pick<CredentialResult, 'id' | 'status' | 'expiresAt' | 'renewBy' | 'probe'>;
 
 /** Verified: its latest probe passed; one without a probe once it is ok or warning. */
@@ -74,7 +76,8 @@ export function buildPlan(
       const pair = successorOf.get(cred.id);
       const expiresAt = r?.expiresAt ?? null;
       const renewBy = r?.renewBy ?? null;
-      const criticalDays = cred.thresholds?.criticalDays ?? config.thresholds.criticalDays;
+      // Views built from a partial config (tests, old callers) fall back to the schema's default.
+      const criticalDays = cred.thresholds?.criticalDays ?? config.thresholds?.criticalDays ?? DEFAULT_CRITICAL_DAYS;
       const switched = pair?.switchedAt ? pair.switchedAt.getTime() <= t : false;
       const ref = credentialRef(cred, { id: cred.id, kind: cred.kind }, config);
       return {

@@ -2,7 +2,7 @@
 // Follows the Clara renewal dance (create the successor, switch, let the old one expire) and the
 // renewal-overdue rule. No I/O, no clock of its own: tested as a truth table.
 import type { Config } from './config/schema.js';
-import { daysLeft } from './evaluate.js';
+import { daysLeft, PROBE_REASON_PREFIX } from './evaluate.js';
 import { worstStatus, type CredentialResult, type ExpiryLevel, type Rotation, type RotationState, type Status } from './types.js';
 
 /** One `replaces` link: the successor names its predecessor. */
@@ -24,10 +24,16 @@ const at = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
 const HEALTHY: ReadonlySet<Status> = new Set(['ok', 'warning']);
 
+/** The reason behind a failing status is the probe's, wherever evaluation listed it. */
+function statusReason(r: CredentialResult): string {
+  const probe = r.status === 'failing' ? r.reasons.find((x) => x.startsWith(`${PROBE_REASON_PREFIX}failing`)) : undefined;
+  return probe ?? r.reasons[0] ?? 'no reason recorded';
+}
+
 /** Why a successor cannot take over yet, in words; null when it is healthy. */
 export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> | undefined, succ: CredentialResult | undefined): string | null {
   if (!succ) return `it has not been checked yet`;
-  if (!HEALTHY.has(succ.status)) return `it is ${succ.status}: ${succ.reasons[0] ?? 'no reason recorded'}`;
+  if (!HEALTHY.has(succ.status)) return `it is ${succ.status}: ${statusReason(succ)}`;
   if (succ.probe && !succ.probe.ok) {
     const what = succ.probe.error ? `${succ.probe.error.code}: ${succ.probe.error.message}` : `ended at stage ${succ.probe.stage}`;
     return `its latest probe failed: ${what}`;
