@@ -50,6 +50,9 @@ export function nextStep(c: PlanCredential): PlanStep | null {
 /** Not done and its due instant has come. */
 export const isOverdue = (s: PlanStep, now: Date) => !s.done && s.due !== null && Date.parse(s.due) <= now.getTime();
 
+// Code-unit order: ISO instants sort by time, and '~' after every digit (a locale would not).
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 // Ordered by the first undone step's due; unknown dates after known ones, fully done last.
 function orderKey(c: PlanCredential): string {
   const next = nextStep(c);
@@ -96,7 +99,7 @@ export function buildPlan(
         ],
       };
     })
-    .sort((a, b) => orderKey(a).localeCompare(orderKey(b)) || a.id.localeCompare(b.id));
+    .sort((a, b) => compare(orderKey(a), orderKey(b)) || compare(a.id, b.id));
   return { generatedAt: now.toISOString(), credentials };
 }
 
