@@ -67,6 +67,14 @@ test('overdue renewal and a successor that expires first: statuses, reasons and 
   assert.deepEqual(events[1].reasons, ['rotation of old blocked: it expires 2027-01-06, no later than old (2027-01-11)', 'secret expires in 44 days (2027-01-06)']);
 });
 
+test('check --only one side of a pair: the other side\'s recorded result keeps the state right', async () => {
+  const r = await runCli(['check', '--json', '--only', 'old', '--at', AT, '--config', config]);
+  assert.equal(r.code, 0, r.stderr);
+  const [old] = JSON.parse(r.stdout).credentials;
+  assert.deepEqual(old.rotation, { role: 'predecessor', peer: 'new', state: 'blocked', overlapDaysLeft: 49, switchedAt: null });
+  assert.deepEqual(old.reasons, ['secret expires in 49 days (2027-01-11)']);
+});
+
 const EXPECTED_PLAN = [
   {
     id: 'lone', kind: 'static', owner: 'platform-team', runbook: 'https://wiki.example.com/lone',
