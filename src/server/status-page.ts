@@ -39,6 +39,7 @@ td.status{border-left:5px solid var(--c)}
 .tab{font-variant-numeric:tabular-nums}
 .days{font-size:17px;font-weight:700;color:var(--c)}
 .reasons{margin:4px 0 0;padding:0;list-style:none;font-size:13px;color:var(--muted)}
+.rotation,.next{margin-top:4px}
 .ok{color:#1f883d}.bad{color:#cf222e}
 a{color:#0969da}
 @media (prefers-color-scheme:dark){a{color:#4493f8}}
