@@ -43,6 +43,15 @@ export function buildProgram(): Command {
     .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
 
   program
+    .command('plan')
+    .description('each credential\'s renewal as dated steps (create successor, verify, switch, retire) from the last recorded results; no network; exit 0, or 3 on bad config')
+    .addOption(configOption())
+    .option('--json', 'print the plan JSON alone on stdout')
+    .option('--only <id>', 'plan only this credential (repeatable)', collect)
+    .option('--at <iso>', 'judge done and overdue steps as of this instant instead of now')
+    .action(async (opts) => finish((await import('./commands/plan.js')).planCommand(opts)));
+
+  program
     .command('notify')
     .description('notification tools')
     .command('test')

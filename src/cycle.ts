@@ -5,7 +5,8 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { applyRotation, rotationPairs } from './rotation.js';
 import { pruneOutbox } from './alerts/store.js';
 import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
 import { activeAcks } from './store/acks.js';
@@ -112,6 +113,18 @@ async function probeOne(
   return { probe: { ...probe, probedAt: opts.now.toISOString() }, kept: false, budgetSkip: null, requests };
 }
 
+/**
+ * Rotation needs both sides of each pair: when `--only` selected one side, the other's last
+ * recorded result stands in for it.
+ */
+function withRotation(config: Config, db: Db, results: CredentialResult[], now: Date): CredentialResult[] {
+  const pairs = rotationPairs(config);
+  if (!pairs.length) return applyRotation(results, pairs, new Map(), now);
+  const here = new Set(results.map((r) => r.id));
+  const missing = [...new Set(pairs.flatMap((p) => [p.predecessor, p.successor]))].filter((id) => !here.has(id));
+  return applyRotation(results, pairs, missing.length ? latestResults(db, missing) : new Map(), now);
+}
+
 /** One cycle: inspect and probe every selected credential, evaluate, record. Never throws for one bad credential. */
 export async function runCycle(config: Config, db: Db, opts: CycleOptions): Promise<CheckReport> {
   const startedAt = new Date();
@@ -125,7 +138,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const acks = activeAcks(db);
   const spentBy = new Map<string, RequestTally>();
 
-  const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
+  const evaluated: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
     const usedBefore = used.get(cred.id) ?? 0;
     const [observation, outcome] = await Promise.all([
       inspectOne(cred, opts.now, opts.log),
@@ -153,6 +166,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     return result;
   });
   if (!opts.probeStates) await states.close();
+  const results = withRotation(config, db, evaluated, opts.now);
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
   // Requests were made whatever happens next: counted before the results are recorded.

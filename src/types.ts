@@ -108,6 +108,20 @@ export interface Observation {
 
 export const emptyObservation = (): Observation => ({ expiries: [], findings: [], certificates: [] });
 
+/** A pair's rotation state (contract v2), from both credentials' results of the same cycle. */
+export const ROTATION_STATES = ['blocked', 'ready', 'switched', 'retired'] as const;
+export type RotationState = (typeof ROTATION_STATES)[number];
+
+/** The contract's `rotation` object: which side of a pair this credential is, and where the pair stands. */
+export interface Rotation {
+  role: 'predecessor' | 'successor';
+  peer: string;
+  state: RotationState;
+  /** The predecessor's daysLeft while both are valid, else null. */
+  overlapDaysLeft: number | null;
+  switchedAt: string | null;
+}
+
 /** The per-condition levels the alert state machine works on. */
 export type ExpiryLevel = 'ok' | 'warning' | 'critical' | 'expired';
 export type ProbeLevel = 'ok' | 'failing';
@@ -129,6 +143,10 @@ export interface CredentialResult {
   levels: { expiry: ExpiryLevel; probe: ProbeLevel };
   /** Consecutive failed probes up to and including this one (0 when the last probe passed). */
   probeFailures: number;
+  /** Set on both credentials of a rotation pair (src/rotation.ts); absent or null for the others. */
+  rotation?: Rotation | null;
+  /** Not part of the JSON contract: the rotation or renewal reason that raised the expiry level (the alert's summary). */
+  expiryLead?: string;
   /** The active acknowledgement, read from the store (not part of evaluation). */
   ack?: Acknowledgement | null;
 }
@@ -160,6 +178,7 @@ export function resultJson(r: CredentialResult) {
     expiries: r.expiries,
     probe: r.probe,
     reasons: r.reasons,
+    rotation: r.rotation ?? null,
     ack: r.ack ?? null,
   };
 }

@@ -205,7 +205,7 @@ test('/status is the contract JSON with the expected statuses', async () => {
   });
   assert.deepEqual(Object.keys(s), ['checkedAt', 'summary', 'credentials']);
   const by = Object.fromEntries(s.credentials.map((c: any) => [c.id, c]));
-  assert.deepEqual(Object.keys(by['soon-key']), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons', 'ack']);
+  assert.deepEqual(Object.keys(by['soon-key']), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons', 'rotation', 'ack']);
 
   const notAfter = new Date(new X509Certificate(pki.client.cert).validTo);
   assert.equal(by['client-cert'].status, 'ok');

@@ -15,6 +15,8 @@ export function routeFor(credential: Pick<CredentialConfig, 'notify'> | undefine
   return credential?.notify ?? config.defaults.notify;
 }
 
+const outOfUse = (r: CredentialResult) => r.rotation?.role === 'predecessor' && (r.rotation.state === 'switched' || r.rotation.state === 'retired');
+
 /** What each condition of a result looks like to the state machine; probe only when there is a probe result. */
 export function conditionInputs(r: CredentialResult): [Condition, ConditionInput][] {
   const out: [Condition, ConditionInput][] = [
@@ -22,7 +24,8 @@ export function conditionInputs(r: CredentialResult): [Condition, ConditionInput
       'expiry',
       {
         level: r.levels.expiry,
-        daysLeft: r.daysLeft,
+        // A predecessor out of use passes no more remindDays marks: its countdown concerns no one.
+        daysLeft: outOfUse(r) ? null : r.daysLeft,
         expiresAt: r.expiresAt,
         fingerprints: [...new Set(r.certificates.map((c) => c.fingerprint256))],
       },

@@ -64,6 +64,8 @@ export interface CredentialConfig {
   notify?: string[];
   environment?: string;
   replaces?: string;
+  /** On a successor: when the integration moved to it (rotation). */
+  switchedAt?: Date;
   renewalLeadDays: number;
   thresholds?: { warningDays?: number; criticalDays?: number };
   probe?: { timeoutMs?: number; failuresBeforeAlert?: number; interval?: number; budget?: number; [key: string]: unknown };

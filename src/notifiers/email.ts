@@ -9,6 +9,7 @@ import type { AlertEvent } from '../alerts/types.js';
 import { NotifyError, type NotifierPlugin } from './notifier.js';
 import { dateOf, headline } from './slack.js';
 import { readFailure } from '../read-failure.js';
+import { rotationLine } from '../rotation.js';
 
 export interface EmailConfig extends NotifierConfig {
   type: 'email';
@@ -47,6 +48,7 @@ export function facts(e: AlertEvent): [label: string, value: string | null][] {
     ['Renew by', dateOf(e.renewBy)],
     ['Owner', e.credential.owner],
     ['Runbook', e.credential.runbook],
+    ...(e.rotation ? [['Rotation', rotationLine(e.credential.id, e.rotation)] as [string, string]] : []),
   ];
 }
 

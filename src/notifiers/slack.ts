@@ -9,6 +9,7 @@ import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
 import type { NotifierPlugin } from './notifier.js';
 import { networkError, scrub, statusError, urlSecrets } from './http.js';
+import { rotationLine } from '../rotation.js';
 
 export interface SlackConfig extends NotifierConfig {
   type: 'slack';
@@ -69,6 +70,7 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
         field('Renew by', orDash(dateOf(e.renewBy))),
         field('Owner', escapeMrkdwn(orDash(e.credential.owner))),
         field('Runbook', runbook),
+        ...(e.rotation ? [field('Rotation', escapeMrkdwn(rotationLine(e.credential.id, e.rotation)))] : []),
       ],
     },
   ];

@@ -12,6 +12,7 @@ import { parseListen, type ListenAddress } from './listen.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
 import { renderStatusPage } from './status-page.js';
 import { buildStatusView } from './status-view.js';
+import { buildPlan } from '../plan.js';
 
 export interface ServerContext {
   /** The config in force now (it changes on SIGHUP). */
@@ -54,6 +55,10 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
   switch (path) {
     case '/status':
       return json(res, 200, reportJson(ctx.report()));
+    case '/plan': {
+      const report = ctx.report();
+      return json(res, 200, buildPlan(ctx.config(), report.credentials, new Date()));
+    }
     case '/metrics': {
       const { contentType, body } = await renderMetrics(ctx.metrics(), ctx.processRegistry);
       return send(res, 200, contentType, body);

@@ -40,6 +40,7 @@ td.status{border-left:5px solid var(--c)}
 .tab{font-variant-numeric:tabular-nums}
 .days{font-size:17px;font-weight:700;color:var(--c)}
 .reasons{margin:4px 0 0;padding:0;list-style:none;font-size:13px;color:var(--muted)}
+.rotation,.next{margin-top:4px}
 .ok{color:#1f883d}.bad{color:#cf222e}
 .ack{margin-top:4px;color:#0969da}
 a{color:#0969da}
@@ -91,6 +92,22 @@ function runbookCell(url: string | null): string {
   return href ? `<a href="${esc(href)}" rel="noopener noreferrer">runbook</a>` : `<span>${esc(url)}</span>`;
 }
 
+/** The rotation pair and the next renewal step (`credwatch plan`), overdue marked. */
+function renewalLines(c: PageCredential): string {
+  const out: string[] = [];
+  if (c.rotation) {
+    const r = c.rotation;
+    const pair = r.role === 'predecessor' ? `successor ${esc(r.peer)}` : `replaces ${esc(r.peer)}`;
+    const overlap = r.overlapDaysLeft !== null ? ` · ${esc(r.overlapDaysLeft)} d overlap left` : '';
+    out.push(`<div class="rotation small">rotation: ${pair} · <b>${esc(r.state)}</b>${overlap}</div>`);
+  }
+  if (c.next) {
+    const overdue = c.next.overdue ? ' <b class="bad">overdue</b>' : '';
+    out.push(`<div class="next small" data-overdue="${c.next.overdue}">next step: ${esc(c.next.step)} by ${esc(day(c.next.due))}${overdue}</div>`);
+  }
+  return out.join('');
+}
+
 function row(c: PageCredential): string {
   const colour = COLOURS[c.status];
   const reasons = c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
@@ -100,7 +117,7 @@ function row(c: PageCredential): string {
     : '';
   return `<tr data-credential="${esc(c.id)}" style="--c:${colour}">
 <td class="status" data-label="Status"><span class="badge" style="background:${colour}">${esc(c.status)}</span></td>
-<td class="main"><div><span class="id">${esc(c.id)}</span> <span class="muted small">${esc(c.kind)}</span>${desc}</div>${reasons}${ack}</td>
+<td class="main"><div><span class="id">${esc(c.id)}</span> <span class="muted small">${esc(c.kind)}</span>${desc}</div>${reasons}${ack}${renewalLines(c)}</td>
 <td data-label="Days left"><span class="days num">${esc(daysText(c.daysLeft))}</span></td>
 <td data-label="Expires"><span class="num">${esc(day(c.expiresAt))}</span></td>
 <td data-label="Renew by"><span class="num">${esc(day(c.renewBy))}</span></td>

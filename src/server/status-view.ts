@@ -2,7 +2,9 @@
 import type { Config } from '../config/schema.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
 import { credentialRef } from '../alerts/event.js';
-import type { Acknowledgement, CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
+import type { Acknowledgement } from '../types.js';
+import type { CheckReport, CredentialResult, ProbeResult, Rotation, Status, Summary } from '../types.js';
+import { buildPlan, isOverdue, nextStep, type PlanStep } from '../plan.js';
 
 export type PageStatus = Status | 'pending';
 
@@ -21,6 +23,9 @@ export interface PageCredential {
   reasons: string[];
   /** Someone is on it (`credwatch ack`). */
   ack: Acknowledgement | null;
+  rotation: Rotation | null;
+  /** The credential's next renewal step (`credwatch plan`), null when all are done. */
+  next: (PlanStep & { overdue: boolean }) | null;
 }
 
 export interface TimelineEntry {
@@ -44,11 +49,17 @@ export const TIMELINE_LENGTH = 12;
 
 type Recorded = CredentialResult & { checkedAt?: string };
 
+function nextOf(plan: Parameters<typeof nextStep>[0] | undefined, now: Date): PageCredential['next'] {
+  const step = plan ? nextStep(plan) : null;
+  return step ? { ...step, overdue: isOverdue(step, now) } : null;
+}
+
 export function buildStatusView(config: Config, report: CheckReport, now: Date): StatusView {
   const byId = new Map<string, Recorded>(report.credentials.map((r) => [r.id, r as Recorded]));
   const checked = [...report.credentials].sort(byUrgency).map((r) => r.id);
   const unchecked = config.credentials.filter((c) => !byId.has(c.id)).map((c) => c.id);
   const configById = new Map(config.credentials.map((c) => [c.id, c]));
+  const plans = new Map(buildPlan(config, report.credentials, now).credentials.map((p) => [p.id, p]));
 
   const credentials: PageCredential[] = [...checked, ...unchecked].map((id) => {
     const cred = configById.get(id)!;
@@ -70,6 +81,8 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
       runbook: ref.runbook,
       reasons: r?.reasons ?? ['not checked yet'],
       ack: r?.ack ?? null,
+      rotation: r?.rotation ?? null,
+      next: nextOf(plans.get(id), now),
     };
   });
 

@@ -17,6 +17,7 @@ interface ResultRow {
   expiry_level: ExpiryLevel;
   probe_level: ProbeLevel;
   reasons: string;
+  rotation: string | null;
 }
 
 export interface StoredResult extends CredentialResult {
@@ -37,6 +38,7 @@ function fromRow(r: ResultRow): StoredResult {
     certificates: JSON.parse(r.certificates),
     levels: { expiry: r.expiry_level, probe: r.probe_level },
     probeFailures: r.probe_failures,
+    rotation: r.rotation ? JSON.parse(r.rotation) : null,
     checkedAt: r.checked_at,
   };
 }
@@ -52,8 +54,8 @@ export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): numbe
     'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)',
   );
   const insertResult = db.prepare(`INSERT INTO results
-    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const setLatest = db.prepare(
     'INSERT INTO latest_results (credential_id, result_id) VALUES (?, ?) ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id',
   );
@@ -78,6 +80,7 @@ export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): numbe
         r.levels.expiry,
         r.levels.probe,
         JSON.stringify(r.reasons),
+        r.rotation ? JSON.stringify(r.rotation) : null,
       ).lastInsertRowid;
       setLatest.run(r.id, resultId);
     }
