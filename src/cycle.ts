@@ -5,7 +5,8 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { forgetLatest, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { discoverCredentials } from './kinds/discovery.js';
 import { pruneOutbox } from './alerts/store.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
@@ -71,8 +72,9 @@ async function probeOne(
 export async function runCycle(config: Config, db: Db, opts: CycleOptions): Promise<CheckReport> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const creds = selectCredentials(config, opts.only);
   const previous = previousProbes(db);
+  // Discovery (x509 `paths`, tls `hosts`): entries become the credentials they stand for.
+  const { credentials: creds, removed } = await discoverCredentials(config, opts.only, previous.keys(), { now: opts.now, log: opts.log });
   const states = opts.probeStates ?? new ProbeStates();
 
   const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
@@ -94,9 +96,12 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     });
   });
   if (!opts.probeStates) await states.close();
+  results.push(...removed);
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
   recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
+  // Recorded once (their alerts resolve from it), then no longer among the latest results.
+  if (removed.length) forgetLatest(db, removed.map((r) => r.id));
   const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
   const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
   opts.log.info(

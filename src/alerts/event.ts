@@ -1,5 +1,6 @@
 // Pure: a machine decision + the credential's result → the contract's event JSON.
 import type { Config, CredentialConfig } from '../config/schema.js';
+import { isRemovalReason } from '../config/derived-id.js';
 import type { CredentialResult } from '../types.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
@@ -25,6 +26,9 @@ function probeProblem(r: CredentialResult): string {
 /** Why a condition resolved, in words: "renewed: now expires 2027-11-02". */
 export function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
   if (condition === 'probe') return 'probe passes again';
+  // A discovered file that is gone: nothing left to act on, and that is the news.
+  const removal = r.reasons.find(isRemovalReason);
+  if (removal) return removal;
   const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
   if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
   if (draft.renewed === 'expiry') return `renewed${expires ? `: ${expires}` : ''}`;
@@ -51,7 +55,10 @@ function summaryFor(draft: EventDraft, condition: Condition, r: CredentialResult
 
 function reasonsFor(draft: EventDraft, condition: Condition, r: CredentialResult): string[] {
   const own = r.reasons.filter((x) => (condition === 'probe' ? isProbeReason(x) : !isProbeReason(x)));
-  if (draft.event === 'resolved') return [resolvedWhy(draft, condition, r), ...own];
+  if (draft.event === 'resolved') {
+    const why = resolvedWhy(draft, condition, r);
+    return [why, ...own.filter((x) => x !== why)];
+  }
   if (condition === 'probe' && own.length === 0) return [probeProblem(r)];
   return own;
 }

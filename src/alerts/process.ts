@@ -1,6 +1,7 @@
 // Results → state machine → events in the outbox, all in one transaction: the state that caused
 // an event and the event itself are committed together or not at all.
 import type { Config, CredentialConfig } from '../config/schema.js';
+import { configFor } from '../config/derived-id.js';
 import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
@@ -58,7 +59,7 @@ export function processResults(
     const states = loadStates(db);
     const queued: QueuedEvent[] = [];
     for (const result of results) {
-      const credential = creds.get(result.id);
+      const credential = configFor(creds, result.id);
       for (const [condition, input] of conditionInputs(result)) {
         const s = step(states.get(stateKey(result.id, condition)) ?? null, input, settings, now, `${result.id}:${condition}:`);
         saveState(db, result.id, condition, s.next, now.toISOString());

@@ -96,6 +96,20 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
   return out;
 }
 
+/**
+ * Drops the latest-result pointers of credentials that are gone (discovered files removed), once
+ * no alert of theirs is open: until the alert stage has resolved it (a `check` without `--notify`
+ * does not), the next cycle reports the removal again. History stays.
+ */
+export function forgetLatest(db: Db, ids: readonly string[]): void {
+  const drop = db.prepare(
+    "DELETE FROM latest_results WHERE credential_id = ? AND NOT EXISTS (SELECT 1 FROM alert_state WHERE credential_id = ? AND level <> 'ok')",
+  );
+  db.transaction(() => {
+    for (const id of ids) drop.run(id, id);
+  })();
+}
+
 /** What the next cycle needs of the last one: the failure streak and the last probe (for Retry-After). */
 export interface PreviousProbe {
   probeFailures: number;
