@@ -5,8 +5,9 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { forgetLatest, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { forgetRemoved, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
 import { discoverCredentials } from './kinds/discovery.js';
+import { REMOVED_MARK } from './config/derived-id.js';
 import { pruneOutbox } from './alerts/store.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
@@ -72,6 +73,8 @@ async function probeOne(
 export async function runCycle(config: Config, db: Db, opts: CycleOptions): Promise<CheckReport> {
   const startedAt = new Date();
   const t0 = performance.now();
+  // Derived credentials reported gone last time, their alerts resolved: no longer shown.
+  forgetRemoved(db, REMOVED_MARK);
   const previous = previousProbes(db);
   // Discovery (x509 `paths`, tls `hosts`): entries become the credentials they stand for.
   const { credentials: creds, removed } = await discoverCredentials(config, opts.only, previous.keys(), { now: opts.now, log: opts.log });
@@ -100,8 +103,6 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
   recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
-  // Recorded once (their alerts resolve from it), then no longer among the latest results.
-  if (removed.length) forgetLatest(db, removed.map((r) => r.id));
   const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
   const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
   opts.log.info(

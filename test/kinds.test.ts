@@ -58,7 +58,6 @@ test('x509: each bad file is an error naming the file and the problem', async ()
   try {
     const ca = await createCa();
     const leaf = await createServerCert(ca);
-    const der = new X509Certificate(leaf.cert).raw;
     const garbage = '-----BEGIN CERTIFICATE-----\nThis is not base64 at all!!! @@@\nAAAA\n-----END CERTIFICATE-----\n';
     const rows: [string, string | Buffer | null, RegExp][] = [
       ['missing.pem', null, /^certificate \S+missing\.pem does not exist$/],

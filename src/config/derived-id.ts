@@ -14,7 +14,7 @@ export function configFor<C>(byId: ReadonlyMap<string, C>, id: string): C | unde
   return byId.get(id) ?? byId.get(parentIdOf(id) ?? '');
 }
 
-const REMOVED_MARK = ': no longer found by ';
+export const REMOVED_MARK = ': no longer found by ';
 
 /** The one reason of a derived credential's last result once it is gone: "file removed: no longer found by certs". */
 export const removalReason = (what: string, parentId: string) => `${what}${REMOVED_MARK}${parentId}`;
