@@ -2,7 +2,7 @@
 // and what each holds. Scale: per cycle one `stat` per file; a file is read and parsed again only
 // when its stat changed (inode, size, mtime, ctime), so 10,000 unchanged files cost 10,000 stats.
 import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { CertificateSummary, Finding } from '../types.js';
 import type { Secret } from '../secret.js';
@@ -67,35 +67,69 @@ function segmentPattern(segment: string): RegExp {
   return new RegExp(segment.startsWith('.') ? `^${body}$` : `^(?!\\.)${body}$`);
 }
 
-function listDir(dir: string, errors: string[]): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') errors.push(`folder ${dir} ${readFailure(err)}`);
-    return [];
-  }
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function listFailure(dir: string, err: unknown, errors: string[]): Dirent[] {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'ENOENT' && code !== 'ENOTDIR') errors.push(`folder ${dir} ${readFailure(err)}`);
+  return [];
 }
 
+// The walk asks for each folder's entries by yielding its path, so one walk serves `validate`
+// (synchronous) and the cycle (asynchronous: a big tree never holds up the event loop).
+type Walk = Generator<string, void, Dirent[]>;
+
 /** `**` is any number of folders (symlinked folders are not followed there, so no loops); a trailing `**` means every file below. */
-function walk(dir: string, segments: readonly string[], out: string[], errors: string[]): void {
+function* walk(dir: string, segments: readonly string[], out: string[]): Walk {
   const [segment, ...rest] = segments;
   if (segment === undefined) return;
   if (segment === '**') {
-    if (!rest.length) return walk(dir, ['**', '*'], out, errors);
-    walk(dir, rest, out, errors);
-    for (const d of listDir(dir, errors)) if (d.isDirectory() && !d.name.startsWith('.')) walk(join(dir, d.name), segments, out, errors);
+    if (!rest.length) return yield* walk(dir, ['**', '*'], out);
+    yield* walk(dir, rest, out);
+    for (const d of yield dir) if (d.isDirectory() && !d.name.startsWith('.')) yield* walk(join(dir, d.name), segments, out);
     return;
   }
   const pattern = segmentPattern(segment);
-  for (const d of listDir(dir, errors)) {
+  for (const d of yield dir) {
     if (!pattern.test(d.name)) continue;
     const path = join(dir, d.name);
     if (!rest.length) {
       if (!d.isDirectory()) out.push(path);
     } else if (d.isDirectory() || d.isSymbolicLink()) {
-      walk(path, rest, out, errors);
+      yield* walk(path, rest, out);
     }
+  }
+}
+
+function* folderFiles(dir: string, out: string[]): Walk {
+  for (const d of yield dir) {
+    if (!d.isDirectory() && !d.name.startsWith('.') && CERTIFICATE_EXTENSIONS.some((x) => d.name.toLowerCase().endsWith(x))) out.push(join(dir, d.name));
+  }
+}
+
+function runSync(w: Walk, errors: string[]): void {
+  for (let step = w.next(); !step.done; ) {
+    const dir = step.value;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
+    } catch (err) {
+      entries = listFailure(dir, err, errors);
+    }
+    step = w.next(entries);
+  }
+}
+
+async function runAsync(w: Walk, errors: string[]): Promise<void> {
+  for (let step = w.next(); !step.done; ) {
+    const dir = step.value;
+    let entries: Dirent[];
+    try {
+      entries = (await readdir(dir, { withFileTypes: true })).sort(byName);
+    } catch (err) {
+      entries = listFailure(dir, err, errors);
+    }
+    step = w.next(entries);
   }
 }
 
@@ -108,8 +142,10 @@ export interface ListedEntry {
   problem: string | null;
 }
 
-/** What one `paths` entry names now; reads folders only (no stat of the files a glob finds). */
-export function listEntry(entry: string): ListedEntry {
+type Plan = { listed: ListedEntry } | { walk: Walk; finish: (errors: string[]) => ListedEntry };
+
+/** What one `paths` entry names now, as far as it can be told without listing a folder. */
+function planEntry(entry: string): Plan {
   if (!isGlob(entry)) {
     let st: Stats;
     try {
@@ -117,30 +153,54 @@ export function listEntry(entry: string): ListedEntry {
       discoveryCounters.stats++;
     } catch {
       // A file named outright is expected to exist: its credential says why it cannot be read.
-      return { base: dirname(entry), files: [entry], stats: new Map(), problem: null };
+      return { listed: { base: dirname(entry), files: [entry], stats: new Map(), problem: null } };
     }
-    if (!st.isDirectory()) return { base: dirname(entry), files: [entry], stats: new Map([[entry, st]]), problem: null };
-    const errors: string[] = [];
-    const files = listDir(entry, errors)
-      .filter((d) => !d.isDirectory() && !d.name.startsWith('.') && CERTIFICATE_EXTENSIONS.some((x) => d.name.toLowerCase().endsWith(x)))
-      .map((d) => join(entry, d.name));
-    const problem = errors[0] ?? (files.length ? null : `folder ${entry} holds no certificate file (${CERTIFICATE_EXTENSIONS.join(' ')}); name a glob such as ${join(entry, '*')} for other names`);
-    return { base: entry, files, stats: new Map(), problem };
+    if (!st.isDirectory()) return { listed: { base: dirname(entry), files: [entry], stats: new Map([[entry, st]]), problem: null } };
+    const files: string[] = [];
+    return {
+      walk: folderFiles(entry, files),
+      finish: (errors) => ({
+        base: entry,
+        files,
+        stats: new Map(),
+        problem:
+          errors[0] ??
+          (files.length ? null : `folder ${entry} holds no certificate file (${CERTIFICATE_EXTENSIONS.join(' ')}); name a glob such as ${join(entry, '*')} for other names`),
+      }),
+    };
   }
   const parts = entry.split('/');
   const at = parts.findIndex((p) => WILDCARD.test(p));
   const base = parts.slice(0, at).join('/') || '/';
   const files: string[] = [];
+  return {
+    walk: walk(base, parts.slice(at), files),
+    finish: (errors) => ({ base, files, stats: new Map(), problem: files.length ? null : `"${entry}" matches no file${errors.length ? ` (${errors[0]})` : ''}` }),
+  };
+}
+
+/** Reads folders only: no stat of the files a glob finds. Synchronous, for `validate`. */
+function listEntrySync(entry: string): ListedEntry {
+  const plan = planEntry(entry);
+  if ('listed' in plan) return plan.listed;
   const errors: string[] = [];
-  walk(base, parts.slice(at), files, errors);
-  const problem = files.length ? null : `"${entry}" matches no file${errors.length ? ` (${errors[0]})` : ''}`;
-  return { base, files, stats: new Map(), problem };
+  runSync(plan.walk, errors);
+  return plan.finish(errors);
+}
+
+/** The same, for a cycle: a big tree never holds up the event loop. */
+async function listEntryAsync(entry: string): Promise<ListedEntry> {
+  const plan = planEntry(entry);
+  if ('listed' in plan) return plan.listed;
+  const errors: string[] = [];
+  await runAsync(plan.walk, errors);
+  return plan.finish(errors);
 }
 
 /** Problems of every entry (for `validate`): a glob or folder that names nothing. */
 export function entryProblems(entries: readonly string[]): string[] {
   return entries.flatMap((entry, i) => {
-    const { problem } = listEntry(entry);
+    const { problem } = listEntrySync(entry);
     return problem ? [`paths[${i}]: ${problem}`] : [];
   });
 }
@@ -188,13 +248,13 @@ export async function discoverFiles(key: string, entries: readonly string[], pas
   const bases: string[] = [];
   const stats = new Map<string, Stats>();
   const names = new Set<string>();
-  entries.forEach((entry, i) => {
-    const listed = listEntry(entry);
+  for (const [i, entry] of entries.entries()) {
+    const listed = await listEntryAsync(entry);
     bases.push(listed.base);
     if (listed.problem) problems.push(`paths[${i}]: ${listed.problem}`);
     for (const f of listed.files) names.add(f);
     for (const [f, st] of listed.stats) stats.set(f, st);
-  });
+  }
   const before = cache.get(key) ?? new Map<string, CacheEntry>();
   const after = new Map<string, CacheEntry>();
   const files = [...names].sort();
