@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { utimesSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
+import forge from 'node-forge';
 import pino from 'pino';
 import { createCa, createServerCert, type Issued } from './helpers/pki.js';
 import { tempDir } from './helpers/cli.js';
@@ -66,6 +67,24 @@ describe('x509 formats and bundles', () => {
       const want = name === 'bundle.p12' ? [['certificate', fp(leaf.cert)], ['certificate.chain[1]', fp(ca.cert)]] : [['certificate', fp(leaf.cert)]];
       assert.deepEqual(obs.certificates.map((c) => [c.source, c.fingerprint256]), want, name);
     }
+  });
+
+  test('PKCS#12 whose key matches none of its certificates: critical, saying so', async () => {
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa1.key', '-out', 'rsa1.pem', '-days', '30', '-subj', '/CN=credwatch test rsa');
+    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rsa2.key');
+    // OpenSSL refuses to build such a file; node-forge writes it as a broken export would be.
+    const cert = forge.pki.certificateFromPem(readFileSync(t.path('rsa1.pem'), 'utf8'));
+    const key = forge.pki.privateKeyFromPem(readFileSync(t.path('rsa2.key'), 'utf8'));
+    const p12 = forge.pkcs12.toPkcs12Asn1(key, [cert], PASSWORD, { algorithm: '3des' });
+    t.write('mismatch.p12', Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    const obs = await inspect({ path: t.path('mismatch.p12'), password: new Secret(PASSWORD) });
+    assert.equal(obs.error, undefined);
+    assert.deepEqual(obs.findings, [{ level: 'critical', reason: `the private key in ${t.path('mismatch.p12')} does not match any certificate in it` }]);
+    assert.deepEqual(obs.certificates.map((c) => c.subject), ['CN=credwatch test rsa']);
+    // The same file with the right RSA key: no finding (RSA keys take forge's own key path).
+    const right = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(readFileSync(t.path('rsa1.key'), 'utf8')), [cert], PASSWORD, { algorithm: '3des' });
+    t.write('rsa.p12', Buffer.from(forge.asn1.toDer(right).getBytes(), 'binary'));
+    assert.deepEqual((await inspect({ path: t.path('rsa.p12'), password: new Secret(PASSWORD) })).findings, []);
   });
 
   test('PKCS#12 with a wrong or no password: could not inspect, saying which', async () => {
