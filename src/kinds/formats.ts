@@ -4,7 +4,8 @@
 // OpenSSL 1.x export) and the current one (PBES2 AES-256, OpenSSL 3's default), which WebCrypto
 // based parsers cannot decrypt.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
 import type { Finding } from '../types.js';
 import type { Secret } from '../secret.js';
 import { InspectError, readCertificateChain, readLocalFile } from './pem.js';
@@ -28,8 +29,12 @@ export interface ReadOptions {
 /** A DER SEQUENCE with a long-form length: every certificate, PFX and PKCS#7 file starts so. */
 const isDerSequence = (buf: Buffer) => buf[0] === 0x30 && (buf[1] ?? 0) >= 0x80;
 
-const toForgeDer = (buf: Buffer) => forge.util.createBuffer(buf.toString('binary'));
-const fromForgeDer = (obj: forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(obj).getBytes(), 'binary');
+let loaded: typeof Forge | undefined;
+/** node-forge loads on the first PKCS#12 or PKCS#7 file: loading it takes longer than a whole PEM-only check. */
+const lib = (): typeof Forge => (loaded ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
+
+const toForgeDer = (buf: Buffer) => lib().util.createBuffer(buf.toString('binary'));
+const fromForgeDer = (obj: Forge.asn1.Asn1): Buffer => Buffer.from(lib().asn1.toDer(obj).getBytes(), 'binary');
 
 /** Reads one certificate file in any supported format; throws InspectError naming the file. */
 export function readCertificateFile(file: string, opts: ReadOptions = {}): CertificateFile {
@@ -40,7 +45,7 @@ export function readCertificateFile(file: string, opts: ReadOptions = {}): Certi
   if (/-----BEGIN PKCS7-----/.test(text)) {
     let der: Buffer;
     try {
-      der = Buffer.from(forge.pem.decode(text).find((m) => m.type === 'PKCS7')!.body, 'binary');
+      der = Buffer.from(lib().pem.decode(text).find((m) => m.type === 'PKCS7')!.body, 'binary');
     } catch (err) {
       throw new InspectError('bad_certificate', `${what} ${file}: the PKCS7 block is not readable (${(err as Error).message})`);
     }
@@ -50,12 +55,13 @@ export function readCertificateFile(file: string, opts: ReadOptions = {}): Certi
 }
 
 function readDer(buf: Buffer, file: string, what: string, opts: ReadOptions): CertificateFile {
+  const forge = lib();
   try {
     return { format: 'der', certificates: [new X509Certificate(buf)], findings: [] };
   } catch {
     // Not a single certificate: a PFX or a PKCS#7 bundle, told apart by their first field.
   }
-  let top: forge.asn1.Asn1;
+  let top: Forge.asn1.Asn1;
   try {
     top = forge.asn1.fromDer(toForgeDer(buf), { strict: false } as unknown as boolean);
   } catch (err) {
@@ -68,27 +74,31 @@ function readDer(buf: Buffer, file: string, what: string, opts: ReadOptions): Ce
 }
 
 // Not in @types/node-forge: the ASN.1 validators forge's own PKCS#7 reader uses.
-const pkcs7Validators = (forge as unknown as { pkcs7asn1: { contentInfoValidator: unknown; signedDataValidator: unknown } }).pkcs7asn1;
-const validate = (forge.asn1 as unknown as { validate(obj: unknown, v: unknown, capture: object, errors: string[]): boolean }).validate;
-const OID = { certBag: forge.pki.oids.certBag!, shrouded: forge.pki.oids.pkcs8ShroudedKeyBag!, keyBag: forge.pki.oids.keyBag! };
+interface ForgeInternals {
+  pkcs7asn1: { contentInfoValidator: unknown; signedDataValidator: unknown };
+  asn1: { validate(obj: unknown, v: unknown, capture: object, errors: string[]): boolean };
+}
 
 /** The certificates of a PKCS#7 SignedData (`.p7b`, `.p7c`), whatever their key algorithm. */
 function readPkcs7(der: Buffer, file: string, what: string): X509Certificate[] {
+  const forge = lib();
+  const { pkcs7asn1: pkcs7Validators, asn1: internals } = forge as unknown as ForgeInternals;
+  const validate = internals.validate.bind(internals);
   // forge's message API only loads RSA certificates; its validators capture the raw ones.
-  const info: Record<string, forge.asn1.Asn1> = {};
-  const signed: Record<string, forge.asn1.Asn1> = {};
+  const info: Record<string, Forge.asn1.Asn1> = {};
+  const signed: Record<string, Forge.asn1.Asn1> = {};
   let ok = false;
   try {
     const obj = forge.asn1.fromDer(toForgeDer(der));
     ok =
       validate(obj, pkcs7Validators.contentInfoValidator, info, []) &&
-      forge.asn1.derToOid(info.contentType as unknown as forge.util.ByteStringBuffer) === forge.pki.oids.signedData &&
-      validate((info.content?.value as forge.asn1.Asn1[] | undefined)?.[0], pkcs7Validators.signedDataValidator, signed, []);
+      forge.asn1.derToOid(info.contentType as unknown as Forge.util.ByteStringBuffer) === forge.pki.oids.signedData &&
+      validate((info.content?.value as Forge.asn1.Asn1[] | undefined)?.[0], pkcs7Validators.signedDataValidator, signed, []);
   } catch (err) {
     throw new InspectError('bad_certificate', `${what} ${file}: not a readable PKCS#7 bundle (${(err as Error).message})`);
   }
   if (!ok) throw new InspectError('bad_certificate', `${what} ${file}: a PKCS#7 file, but not a SignedData certificate bundle`);
-  const raw = (signed.certificates?.value ?? []) as forge.asn1.Asn1[];
+  const raw = (signed.certificates?.value ?? []) as Forge.asn1.Asn1[];
   const certs = raw.map((c, i) => {
     try {
       return new X509Certificate(fromForgeDer(c));
@@ -101,26 +111,30 @@ function readPkcs7(der: Buffer, file: string, what: string): X509Certificate[] {
 }
 
 interface ForgeBag {
-  cert?: forge.pki.Certificate | null;
-  key?: forge.pki.PrivateKey | null;
-  asn1?: forge.asn1.Asn1;
+  cert?: Forge.pki.Certificate | null;
+  key?: Forge.pki.PrivateKey | null;
+  asn1?: Forge.asn1.Asn1;
 }
 
 function bagCertificate(bag: ForgeBag): X509Certificate {
+  const forge = lib();
   const asn1 = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1!;
   return new X509Certificate(fromForgeDer(asn1));
 }
 
 function bagKey(bag: ForgeBag): KeyObject {
+  const forge = lib();
   // RSA keys come back as forge keys; others (EC, Ed25519) as their PrivateKeyInfo.
-  const info = bag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as forge.pki.rsa.PrivateKey)) : bag.asn1!;
+  const info = bag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as Forge.pki.rsa.PrivateKey)) : bag.asn1!;
   return createPrivateKey({ key: fromForgeDer(info), format: 'der', type: 'pkcs8' });
 }
 
 /** Every certificate of a PFX counts; the key inside must match one of them (its own comes first). */
-function readPkcs12(top: forge.asn1.Asn1, file: string, what: string, opts: ReadOptions): CertificateFile {
+function readPkcs12(top: Forge.asn1.Asn1, file: string, what: string, opts: ReadOptions): CertificateFile {
+  const forge = lib();
+  const OID = { certBag: forge.pki.oids.certBag!, shrouded: forge.pki.oids.pkcs8ShroudedKeyBag!, keyBag: forge.pki.oids.keyBag! };
   const password = opts.password?.reveal();
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     // strict=false: keep going on the BER that some Windows exports contain.
     p12 = forge.pkcs12.pkcs12FromAsn1(top, false, password ?? '');
