@@ -5,8 +5,10 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { forgetRemoved, latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
 import { applyRotation, rotationPairs } from './rotation.js';
+import { discoverCredentials } from './kinds/discovery.js';
+import { REMOVED_MARK } from './config/derived-id.js';
 import { pruneOutbox } from './alerts/store.js';
 import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
 import { activeAcks } from './store/acks.js';
@@ -129,8 +131,11 @@ function withRotation(config: Config, db: Db, results: CredentialResult[], now: 
 export async function runCycle(config: Config, db: Db, opts: CycleOptions): Promise<CheckReport> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const creds = selectCredentials(config, opts.only);
+  // Derived credentials reported gone last time, their alerts resolved: no longer shown.
+  forgetRemoved(db, REMOVED_MARK);
   const previous = previousProbes(db);
+  // Discovery (x509 `paths`, tls `hosts`): entries become the credentials they stand for.
+  const { credentials: creds, removed } = await discoverCredentials(config, opts.only, previous.keys(), { now: opts.now, log: opts.log });
   const states = opts.probeStates ?? new ProbeStates();
   // Months follow the run's clock, so `--at` drills roll over as the real month would.
   const month = monthOf(opts.now);
@@ -166,7 +171,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     return result;
   });
   if (!opts.probeStates) await states.close();
-  const results = withRotation(config, db, evaluated, opts.now);
+  const results = [...withRotation(config, db, evaluated, opts.now), ...removed];
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
   // Requests were made whatever happens next: counted before the results are recorded.

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createCa, createServerCert } from './helpers/pki.js';
 import { closedPort, silentServer, writeFiles } from './helpers/mtls-server.js';
-import { tlsKind, type TlsCredential } from '../src/kinds/tls.js';
+import { effectivePort, tlsKind, type TlsCredential } from '../src/kinds/tls.js';
 import { buildConfig } from '../src/config/load.js';
 
 const ctx = { now: new Date(), log: pino({ level: 'silent' }) };
@@ -94,7 +94,7 @@ describe('tls kind', () => {
 
   test('config: port defaults to 443; host without scheme', () => {
     const { config } = buildConfig({ credentials: [{ id: 't', kind: 'tls', host: 'api.example.com' }] }, '/tmp/x/credwatch.yaml', {});
-    assert.equal((config.credentials[0] as TlsCredential).port, 443);
+    assert.equal(effectivePort(config.credentials[0] as TlsCredential), 443);
     assert.throws(() => buildConfig({ credentials: [{ id: 't', kind: 'tls', host: 'https://api.example.com' }] }, '/tmp/x/credwatch.yaml', {}), /credentials\[0\]\.host/);
   });
 });

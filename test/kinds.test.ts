@@ -58,13 +58,13 @@ test('x509: each bad file is an error naming the file and the problem', async ()
   try {
     const ca = await createCa();
     const leaf = await createServerCert(ca);
-    const der = new X509Certificate(leaf.cert).raw;
     const garbage = '-----BEGIN CERTIFICATE-----\nThis is not base64 at all!!! @@@\nAAAA\n-----END CERTIFICATE-----\n';
     const rows: [string, string | Buffer | null, RegExp][] = [
       ['missing.pem', null, /^certificate \S+missing\.pem does not exist$/],
       ['empty.pem', '', /^certificate \S+empty\.pem is empty$/],
       ['garbage.pem', garbage, /^certificate \S+garbage\.pem: PEM block 1 is not a valid certificate \(/],
-      ['cert.der', der, /^certificate \S+cert\.der is DER \(binary\), expected PEM; convert it with: openssl x509 -inform der/],
+      // DER is read by content now (kind-x509-formats.test.ts); DER that is no certificate says so.
+      ['other.der', Buffer.from([0x30, 0x82, 0x00, 0x03, 0x01, 0x01, 0xff]), /^certificate \S+other\.der is DER but neither a certificate, a PKCS#12 file nor a PKCS#7 bundle$/],
       ['key-only.pem', leaf.key, /^certificate \S+key-only\.pem contains no PEM certificate \(it holds a private key\)$/],
       ['text.pem', 'hello\n', /^certificate \S+text\.pem contains no PEM certificate$/],
     ];

@@ -2,6 +2,7 @@
 import type { Config, CredentialConfig } from '../config/schema.js';
 import type { Acknowledgement, CredentialResult } from '../types.js';
 import { ackText } from '../ack.js';
+import { isRemovalReason } from '../config/derived-id.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
@@ -28,6 +29,9 @@ export function resolvedWhy(draft: EventDraft, condition: Condition, r: Credenti
   const rot = r.rotation;
   if (rot?.role === 'predecessor' && (rot.state === 'switched' || rot.state === 'retired')) return `rotated to ${rot.peer}`;
   if (condition === 'probe') return 'probe passes again';
+  // A discovered file that is gone: nothing left to act on, and that is the news.
+  const removal = r.reasons.find(isRemovalReason);
+  if (removal) return removal;
   const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
   if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
   if (draft.renewed === 'expiry') return `renewed${expires ? `: ${expires}` : ''}`;
@@ -59,7 +63,10 @@ const readyNote = (r: CredentialResult) =>
 
 function reasonsFor(draft: EventDraft, condition: Condition, r: CredentialResult): string[] {
   const own = r.reasons.filter((x) => (condition === 'probe' ? isProbeReason(x) : !isProbeReason(x)));
-  if (draft.event === 'resolved') return [resolvedWhy(draft, condition, r), ...own];
+  if (draft.event === 'resolved') {
+    const why = resolvedWhy(draft, condition, r);
+    return [why, ...own.filter((x) => x !== why)];
+  }
   if (condition === 'probe' && own.length === 0) return [probeProblem(r)];
   return own;
 }

@@ -1,6 +1,7 @@
 // Results → state machine → events in the outbox, all in one transaction: the state that caused
 // an event and the event itself are committed together or not at all.
 import type { Config, CredentialConfig } from '../config/schema.js';
+import { configFor } from '../config/derived-id.js';
 import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
@@ -66,7 +67,7 @@ export function processResults(
     const at = now.toISOString();
     const queued: QueuedEvent[] = [];
     for (const result of results) {
-      const credential = creds.get(result.id);
+      const credential = configFor(creds, result.id);
       let ack = acks.get(result.id);
       // `--until` is compared with the run's clock, like every other instant.
       if (ack && !ackInForce(ack, now)) {

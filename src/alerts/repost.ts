@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import { postAlerts, render, type AlertmanagerConfig, type PostableAlert } from '../notifiers/alertmanager.js';
 import { isNotifyError } from '../notifiers/notifier.js';
+import { configFor } from '../config/derived-id.js';
 import { routeFor } from './process.js';
 import { activeAlerts } from './store.js';
 
@@ -28,13 +29,13 @@ export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers
   if (!targets.length) return { notifiers: [] };
   const now = opts.now ?? new Date();
   const creds = new Map(config.credentials.map((c) => [c.id, c]));
-  const active = activeAlerts(db).filter((a) => creds.has(a.credentialId));
+  const active = activeAlerts(db).filter((a) => configFor(creds, a.credentialId) !== undefined);
   const out: RepostSummary = { notifiers: [] };
   await Promise.all(
     targets.map(async (am) => {
       const alerts: PostableAlert[] = [];
       for (const a of active) {
-        if (!routeFor(creds.get(a.credentialId), config).includes(am.name)) continue;
+        if (!routeFor(configFor(creds, a.credentialId), config).includes(am.name)) continue;
         // Only the firing alert: the resolves that go with an escalation were sent with it.
         const [firing] = render(a.event, { now, alert: { condition: a.condition, level: a.level }, ttlMs: opts.ttlMs });
         if (firing) alerts.push(firing);

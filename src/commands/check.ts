@@ -7,6 +7,8 @@ import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
 import { exitCodeFor } from '../types.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
+import { discoverCredentials, isSelectableId } from '../kinds/discovery.js';
+import { parentIdOf } from '../config/derived-id.js';
 
 export interface CheckOptions extends GlobalOptions {
   json?: boolean;
@@ -29,11 +31,17 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
   const { config } = loaded;
-  const known = new Set(config.credentials.map((c) => c.id));
-  const unknown = (opts.only ?? []).filter((id) => !known.has(id));
+  const unknown = (opts.only ?? []).filter((id) => !isSelectableId(config, id));
   if (unknown.length) throw new UsageError(`--only: no credential with id ${unknown.map((u) => `"${u}"`).join(', ')}`);
 
   const log = createLogger();
+  // A discovered id (`PARENT/…`) must name something its entry finds now.
+  const derived = (opts.only ?? []).filter((id) => !config.credentials.some((c) => c.id === id));
+  if (derived.length) {
+    const found = new Set((await discoverCredentials(config, derived, [], { now, log })).credentials.map((c) => c.id));
+    const missing = derived.filter((id) => !found.has(id));
+    if (missing.length) throw new UsageError(`--only: ${missing.map((u) => `${parentIdOf(u)} finds no credential "${u}"`).join(', ')}`);
+  }
   const db = openDatabase(config.database);
   try {
     const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });

@@ -1,5 +1,6 @@
 import { openDatabase } from '../store/db.js';
-import { lastCheck, latestResults } from '../store/results.js';
+import { lastCheck, latestResults, type StoredResult } from '../store/results.js';
+import { parentIdOf } from '../config/derived-id.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
 import { notifierProblemLines } from '../alerts/after-cycle.js';
@@ -10,17 +11,25 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
 
-/** The last recorded result of every configured credential, in config order. */
+/** The last recorded result of every configured credential, in config order, each followed by those derived from it (sorted). */
 export function recordedReport(config: Config, db: Db): CheckReport {
-  const latest = latestResults(db, config.credentials.map((c) => c.id));
+  const latest = latestResults(db);
+  const derived = new Map<string, StoredResult[]>();
+  for (const r of latest.values()) {
+    const parent = parentIdOf(r.id);
+    if (parent) derived.set(parent, [...(derived.get(parent) ?? []), r]);
+  }
   // Acknowledgements are read live, so `ack` and `unack` show at once, not after the next cycle.
   const acks = activeAcks(db);
   const now = new Date();
+  const withAck = (r: StoredResult) => {
+    const ack = acks.get(r.id);
+    return { ...r, ack: ackInForce(ack, now) ? ack : null };
+  };
   const credentials = config.credentials.flatMap((c) => {
     const r = latest.get(c.id);
-    if (!r) return [];
-    const ack = acks.get(c.id);
-    return [{ ...r, ack: ackInForce(ack, now) ? ack : null }];
+    const children = (derived.get(c.id) ?? []).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...(r ? [r] : []), ...children].map(withAck);
   });
   const checkedAt = credentials.reduce((max, r) => (r.checkedAt > max ? r.checkedAt : max), lastCheck(db)?.checkedAt ?? '');
   return { checkedAt: checkedAt || new Date(0).toISOString(), summary: summarize(credentials), credentials };
@@ -37,7 +46,8 @@ export function statusCommand(opts: StatusOptions): number {
   const db = openDatabase(config.database);
   try {
     const report = recordedReport(config, db);
-    const missing = config.credentials.length - report.credentials.length;
+    const seen = new Set(report.credentials.map((r) => r.id));
+    const missing = config.credentials.filter((c) => !seen.has(c.id)).length;
     if (missing > 0) process.stderr.write(`credwatch: ${missing} configured credential${missing === 1 ? ' has' : 's have'} no recorded check yet; run credwatch check\n`);
     if (opts.json) writeReportJson(report);
     else {

@@ -31,6 +31,8 @@ export interface ClarusCredential extends CredentialConfig {
   token?: Secret;
   oauth?: ClarusOAuth;
   ca?: string;
+  /** The token's or client secret's known expiry: an expiry with source `secret`, next to what the probe proves. */
+  expiresAt?: Date;
   probe: { url: string; graphql?: string; timeoutMs?: number; failuresBeforeAlert?: number };
 }
 
@@ -74,6 +76,7 @@ export const clarusKind: Kind<ClarusCredential> = {
         })
         .optional(),
       ca: h.file().optional(),
+      expiresAt: h.date().optional(),
       probe: h.probe({ url: httpsUrl(), graphql: z.string().min(1, 'must not be empty').optional() }),
     }),
   check(cred) {
@@ -91,7 +94,8 @@ export const clarusKind: Kind<ClarusCredential> = {
   },
   async inspect(cred) {
     const obs = emptyObservation();
-    // Only the trust file is local; the token is proven by the probe, not by a date.
+    // Only the trust file is local; the token is proven by the probe, and by a date where one is known.
+    if (cred.expiresAt) obs.expiries.push({ source: 'secret', expiresAt: cred.expiresAt });
     return guarded(obs, () => {
       if (cred.ca) readCertificateChain(cred.ca, 'ca');
     });

@@ -32,6 +32,14 @@ export interface ProbeCost {
   token: boolean;
 }
 
+/** What one config entry stands for this cycle (discovery: `paths`, `hosts`). */
+export interface Expansion<C> {
+  /** Inspected in the entry's place; derived ones have ids `PARENT/…` (config/derived-id.ts). */
+  credentials: C[];
+  /** Why a derived credential of an earlier cycle is gone ("file removed"): its alerts resolve with it. */
+  removedReason: string;
+}
+
 /**
  * A credential kind: one file per kind, registered in `./index.ts`.
  * `C` is the parsed credential: the common keys plus what `schema` adds.
@@ -44,6 +52,8 @@ export interface Kind<C extends CredentialConfig = CredentialConfig> {
   check?(cred: C): { path: string; message: string }[];
   /** Local inspection: files, dates, JSON. Never throws for a broken credential: sets `error`. */
   inspect(cred: C, ctx: InspectContext): Promise<Observation>;
+  /** Discovery, run before inspection each cycle; null when the entry is one credential as written. */
+  expand?(cred: C, ctx: InspectContext): Promise<Expansion<C> | null>;
   /** A live test call. Never throws: failures are classified into the result. */
   probe?(cred: C, ctx: ProbeContext): Promise<ProbeResult>;
   /** Requests one probe makes (for `probe.budget` and the projection `validate` prints). */

@@ -22,6 +22,8 @@ export interface OAuth2Credential extends CredentialConfig {
   certificate?: string;
   privateKey?: string;
   ca?: string;
+  /** The client secret's known expiry (an Entra ID secret's end date): an expiry with source `secret`. */
+  expiresAt?: Date;
   probe?: { url?: string; headers?: Record<string, string>; timeoutMs?: number; failuresBeforeAlert?: number };
 }
 
@@ -58,6 +60,7 @@ export const oauth2Kind: Kind<OAuth2Credential> = {
       certificate: h.file().optional(),
       privateKey: h.file().optional(),
       ca: h.file().optional(),
+      expiresAt: h.date().optional(),
       probe: h
         .probe({
           url: httpsUrl().optional(),
@@ -75,6 +78,7 @@ export const oauth2Kind: Kind<OAuth2Credential> = {
   },
   async inspect(cred) {
     const obs = emptyObservation();
+    if (cred.expiresAt) obs.expiries.push({ source: 'secret', expiresAt: cred.expiresAt });
     return guarded(obs, () => {
       // The client certificate is a renewal task of its own; the daily token is not.
       if (cred.certificate) inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs);

@@ -1,20 +1,41 @@
 import { z } from 'zod';
 import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
+import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
+import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../probe/starttls.js';
 
 export interface TlsCredential extends CredentialConfig {
   kind: 'tls';
-  host: string;
-  port: number;
+  /** One endpoint; or `hosts`: `host:port` entries sharing this config, each its own credential. */
+  host?: string;
+  hosts?: string[];
+  /** Default: the protocol's usual port (443; with starttls smtp 25, imap 143, pop3 110, postgres 5432). */
+  port?: number;
   servername?: string;
   ca?: string;
   timeoutMs?: number;
+  starttls?: StartTlsProtocol;
 }
 
 export const TLS_DEFAULT_TIMEOUT_MS = 10_000;
+
+const DEFAULT_PORT: Record<StartTlsProtocol | 'tls', number> = { tls: 443, smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
+
+export const effectivePort = (cred: Pick<TlsCredential, 'port' | 'starttls'>) => cred.port ?? DEFAULT_PORT[cred.starttls ?? 'tls'];
+
+const HOST = /^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+)(?::(\d{1,5}))?$/;
+
+/** `mail.example.com:587` → host and port; the port defaults as for `host`. */
+export function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
+  const m = HOST_PORT.exec(entry);
+  if (!m) return null;
+  const port = m[2] === undefined ? effectivePort(cred) : Number(m[2]);
+  return port >= 1 && port <= 65535 ? { host: m[1]!, port } : null;
+}
 
 const why = (code: string) =>
   code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code.includes('altname')
@@ -35,16 +56,39 @@ export const tlsKind: Kind<TlsCredential> = {
   name: 'tls',
   schema: (h) =>
     z.strictObject({
-      host: z.string().min(1, 'must not be empty').regex(/^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/, 'must be a host name or IP address, without scheme or port'),
-      port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').default(443),
+      host: z.string().min(1, 'must not be empty').regex(HOST, 'must be a host name or IP address, without scheme or port').optional(),
+      hosts: z.array(z.string().regex(HOST_PORT, 'must be host:port, e.g. mail.example.com:587')).min(1, 'must list at least one host:port').optional(),
+      port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
+      starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
       servername: z.string().min(1, 'must not be empty').optional(),
       ca: h.file().optional(),
       timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
     }),
+  check(cred) {
+    const problems: { path: string; message: string }[] = [];
+    if (cred.host && cred.hosts) problems.push({ path: 'hosts', message: 'set either host or hosts, not both' });
+    else if (!cred.host && !cred.hosts) problems.push({ path: 'host', message: 'is required (or hosts: a list of host:port)' });
+    cred.hosts?.forEach((h, i) => {
+      if (!parseHostPort(h, cred)) problems.push({ path: `hosts[${i}]`, message: 'the port must be 1..65535' });
+    });
+    return problems;
+  },
+  async expand(cred) {
+    if (!cred.hosts) return null;
+    const { hosts: _hosts, ...rest } = cred;
+    const credentials = cred.hosts.map((entry): TlsCredential => {
+      const { host, port } = parseHostPort(entry, cred)!;
+      return { ...rest, id: `${cred.id}${DERIVED_SEPARATOR}${host}:${port}`, host, port };
+    });
+    return { credentials, removedReason: 'host removed' };
+  },
   async inspect(cred) {
     const obs = emptyObservation();
-    const name = cred.servername ?? cred.host;
-    const where = `${cred.host}:${cred.port}`;
+    if (!cred.host) return obs;
+    const host = cred.host;
+    const port = effectivePort(cred);
+    const name = cred.servername ?? host;
+    const where = `${host}:${port}`;
     let ca: Buffer | undefined;
     if (cred.ca) {
       try {
@@ -55,7 +99,14 @@ export const tlsKind: Kind<TlsCredential> = {
       }
     }
     try {
-      const served = await fetchServedChain({ host: cred.host.replace(/^\[|\]$/g, ''), port: cred.port, servername: cred.servername, ca, timeoutMs: cred.timeoutMs ?? TLS_DEFAULT_TIMEOUT_MS });
+      const served = await fetchServedChain({
+        host: host.replace(/^\[|\]$/g, ''),
+        port,
+        servername: cred.servername,
+        ca,
+        timeoutMs: cred.timeoutMs ?? TLS_DEFAULT_TIMEOUT_MS,
+        starttls: cred.starttls,
+      });
       const { expiries, certificates } = describeChain(served.certificates, 'certificate');
       obs.expiries.push(...expiries);
       obs.certificates.push(...certificates);

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { openStartTls, StartTlsError, type StartTlsProtocol } from './starttls.js';
 
 export interface TlsEndpoint {
   host: string;
@@ -10,6 +11,8 @@ export interface TlsEndpoint {
   /** Extra trust (PEM), added to the system roots. */
   ca?: Buffer;
   timeoutMs: number;
+  /** Speak this protocol's plain opening first, then upgrade the same connection (STARTTLS). */
+  starttls?: StartTlsProtocol;
 }
 
 export interface ServedChain {
@@ -47,12 +50,53 @@ function peerChain(socket: tls.TLSSocket): X509Certificate[] {
  * enforced, so an untrusted chain is still reported with its dates) and hangs up.
  */
 export function fetchServedChain(e: TlsEndpoint): Promise<ServedChain> {
+  return e.starttls ? fetchAfterStartTls(e, e.starttls) : handshake(e);
+}
+
+function connectFailure(err: NodeJS.ErrnoException, e: TlsEndpoint): TlsEndpointError {
+  const where = `${e.host}:${e.port}`;
+  const code = err.code ?? '';
+  if (code === 'ECONNREFUSED') return new TlsEndpointError('connection', `cannot connect to ${where}: connection refused`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new TlsEndpointError('connection', `cannot resolve ${e.host} (${code})`);
+  return new TlsEndpointError('connection', `cannot connect to ${where}: ${err.message}`);
+}
+
+/** Plain connection, the protocol's opening up to its STARTTLS, then the handshake on the same socket. */
+async function fetchAfterStartTls(e: TlsEndpoint, protocol: StartTlsProtocol): Promise<ServedChain> {
+  const where = `${e.host}:${e.port}`;
+  const started = Date.now();
+  const plain = net.connect({ host: e.host, port: e.port });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    plain.destroy(new Error('timed out'));
+  }, e.timeoutMs);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      plain.once('connect', () => {
+        plain.off('error', reject);
+        resolve();
+      });
+      plain.once('error', reject);
+    });
+    await openStartTls(plain, protocol, where);
+  } catch (err) {
+    plain.destroy();
+    if (timedOut) throw new TlsEndpointError('timeout', `no STARTTLS (${protocol}) upgrade with ${where} within ${e.timeoutMs} ms`);
+    if (err instanceof StartTlsError) throw new TlsEndpointError(err.code, err.message);
+    throw connectFailure(err as NodeJS.ErrnoException, e);
+  } finally {
+    clearTimeout(timer);
+  }
+  return handshake(e, plain, Math.max(1, e.timeoutMs - (Date.now() - started)));
+}
+
+function handshake(e: TlsEndpoint, plain?: net.Socket, timeoutMs = e.timeoutMs): Promise<ServedChain> {
   const where = `${e.host}:${e.port}`;
   const name = e.servername ?? e.host;
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
-      host: e.host,
-      port: e.port,
+      ...(plain ? { socket: plain } : { host: e.host, port: e.port }),
       // SNI carries host names only; for an IP the certificate is checked against the IP.
       ...(net.isIP(name) ? {} : { servername: name }),
       ca: e.ca ? [...tls.rootCertificates, e.ca.toString('utf8')] : undefined,
@@ -67,7 +111,7 @@ export function fetchServedChain(e: TlsEndpoint): Promise<ServedChain> {
     };
     const timer = setTimeout(
       () => fail(new TlsEndpointError('timeout', `no TLS handshake with ${where} within ${e.timeoutMs} ms`)),
-      e.timeoutMs,
+      timeoutMs,
     );
     socket.once('secureConnect', () => {
       clearTimeout(timer);

@@ -1,5 +1,6 @@
 // Pure: config + recorded results + now → what the status page shows. No I/O.
 import type { Config } from '../config/schema.js';
+import { configFor } from '../config/derived-id.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
 import { credentialRef } from '../alerts/event.js';
 import type { Acknowledgement } from '../types.js';
@@ -62,7 +63,7 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
   const plans = new Map(buildPlan(config, report.credentials, now).credentials.map((p) => [p.id, p]));
 
   const credentials: PageCredential[] = [...checked, ...unchecked].map((id) => {
-    const cred = configById.get(id)!;
+    const cred = configFor(configById, id)!;
     const r = byId.get(id);
     const ref = credentialRef(cred, { id, kind: cred.kind }, config);
     return {

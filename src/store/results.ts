@@ -99,6 +99,27 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
   return out;
 }
 
+/**
+ * Forgets derived credentials that are gone: those whose latest result says so (`marker` is in its
+ * reasons) and that have no open alert. Until the alert stage has resolved one (a `check` without
+ * `--notify` does not), it stays and the cycle reports the removal again. History stays.
+ * Returns the ids forgotten.
+ */
+export function forgetRemoved(db: Db, marker: string): string[] {
+  return db.transaction(() => {
+    const gone = db
+      .prepare(
+        `SELECT l.credential_id AS id FROM latest_results l JOIN results r ON r.id = l.result_id
+         WHERE r.reasons LIKE ? ESCAPE '\\'
+           AND NOT EXISTS (SELECT 1 FROM alert_state s WHERE s.credential_id = l.credential_id AND s.level <> 'ok')`,
+      )
+      .all(`%${marker.replace(/[\\%_]/g, '\\$&')}%`) as { id: string }[];
+    const drop = db.prepare('DELETE FROM latest_results WHERE credential_id = ?');
+    for (const g of gone) drop.run(g.id);
+    return gone.map((g) => g.id);
+  })();
+}
+
 /** What the next cycle needs of the last one: the failure streak and the last probe (for Retry-After). */
 export interface PreviousProbe {
   probeFailures: number;
