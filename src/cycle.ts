@@ -18,6 +18,11 @@ export interface CycleOptions {
   log: Logger;
   /** Kept by a daemon across cycles; a one-shot check gets a fresh one. */
   probeStates?: ProbeStates;
+  /**
+   * False for a forecast (`check --at` without `--notify`): evaluate and return, write nothing.
+   * Default true.
+   */
+  record?: boolean;
 }
 
 export function selectCredentials(config: Config, only?: readonly string[]): CredentialConfig[] {
@@ -96,11 +101,15 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   if (!opts.probeStates) await states.close();
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
-  recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
-  const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
-  const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
+  let pruned = 0;
+  if (opts.record !== false) {
+    recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
+    // Retention is about what is stored, so it runs on the real clock: `--at` must never prune.
+    const retainFrom = new Date(Date.now() - config.retentionDays * DAY_MS);
+    pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
+  }
   opts.log.info(
-    { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned },
+    { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned, recorded: opts.record !== false },
     'check cycle finished',
   );
   return report;

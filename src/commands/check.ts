@@ -33,10 +33,12 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const unknown = (opts.only ?? []).filter((id) => !known.has(id));
   if (unknown.length) throw new UsageError(`--only: no credential with id ${unknown.map((u) => `"${u}"`).join(', ')}`);
 
-  const log = createLogger();
+  const log = createLogger({ quietOnTerminal: true });
   const db = openDatabase(config.database);
   try {
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
+    // `--at` without `--notify` is a forecast: it prints and writes nothing.
+    const record = opts.at === undefined || opts.notify === true;
+    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record });
     if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {
