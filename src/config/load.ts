@@ -48,6 +48,7 @@ function topLevelSchema(h: SchemaHelpers) {
           .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
           .default('127.0.0.1:9477'),
         token: h.secret().optional(),
+        publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
       })
       .default({ listen: '127.0.0.1:9477' }),
     notifiers: z.array(z.unknown()).default([]),
@@ -181,13 +182,24 @@ function crossCheck(config: Config, problems: ConfigProblem[]): void {
     checkTargets(c.notify, `credentials[${i}].notify`);
     const warn = c.thresholds?.warningDays ?? t.warningDays;
     const crit = c.thresholds?.criticalDays ?? t.criticalDays;
-    if (crit > warn) problems.push({ path: `credentials[${i}].thresholds.criticalDays`, level: 'error', message: `must not exceed warningDays (${warn})` });
+    // A bad global pair is reported once, at thresholds; here only what this credential sets itself.
+    const own = c.thresholds?.warningDays !== undefined || c.thresholds?.criticalDays !== undefined;
+    if (own && crit > warn) problems.push({ path: `credentials[${i}].thresholds.criticalDays`, level: 'error', message: `must not exceed warningDays (${warn})` });
   });
 }
 
 /** Lints that do not make the config invalid (printed by `validate`, logged by the daemon). */
 function lint(config: Config): ConfigProblem[] {
   const out: ConfigProblem[] = [];
+  const unrouted = unroutedCredentials(config);
+  if (unrouted.length) {
+    const shown = unrouted.slice(0, 5).join(', ') + (unrouted.length > 5 ? `, and ${unrouted.length - 5} more` : '');
+    const who =
+      unrouted.length === config.credentials.length
+        ? 'no credential reaches a notifier'
+        : `${unrouted.length} credential${unrouted.length === 1 ? ' reaches' : 's reach'} no notifier (${shown})`;
+    out.push({ path: 'defaults.notify', level: 'warning', message: `${who}: set defaults.notify or a credential's notify, or alerts go nowhere` });
+  }
   for (const name of kinds.names()) {
     const kind = kinds.get(name)!;
     if (!kind.lint) continue;
@@ -195,6 +207,12 @@ function lint(config: Config): ConfigProblem[] {
     if (mine.length) out.push(...kind.lint(mine));
   }
   return out;
+}
+
+/** Credentials with no `notify` of their own and no `defaults.notify` to fall back on. */
+export function unroutedCredentials(config: Pick<Config, 'credentials' | 'defaults'>): string[] {
+  if (config.defaults.notify.length) return [];
+  return config.credentials.filter((c) => c.notify === undefined).map((c) => c.id);
 }
 
 export interface LoadedConfig {
