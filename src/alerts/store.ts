@@ -72,6 +72,8 @@ export interface DueDelivery {
   event: AlertEvent;
   condition: Condition;
   level: Level;
+  /** The level of the alert's event before this one (`ok` or null when none): what was announced. */
+  previousLevel: Level | null;
   createdAt: string;
 }
 
@@ -83,6 +85,7 @@ interface DueRow {
   body: string;
   condition: Condition;
   level: Level;
+  previous_level: Level | null;
   created_at: string;
 }
 
@@ -94,7 +97,10 @@ export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[]
   const now = wallNow.toISOString();
   const rows = db
     .prepare(
-      `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at
+      `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at,
+              (SELECT p.level FROM alert_events p
+               WHERE p.credential_id = e.credential_id AND p.condition = e.condition AND p.seq < e.seq
+               ORDER BY p.seq DESC LIMIT 1) AS previous_level
        FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq
        WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.claimed_until < @now))
          AND NOT EXISTS (
@@ -113,6 +119,7 @@ export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[]
     event: JSON.parse(r.body) as AlertEvent,
     condition: r.condition,
     level: r.level,
+    previousLevel: r.previous_level,
     createdAt: r.created_at,
   }));
 }
@@ -298,4 +305,12 @@ export function pruneOutbox(db: Db, before: Date): number {
       )
       .run({ cutoff }).changes;
   })();
+}
+
+/** The notifiers an event was queued for (where its alert is known). */
+export function eventNotifiers(db: Db, eventId: string): string[] {
+  const rows = db
+    .prepare('SELECT d.notifier FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq WHERE e.id = ? ORDER BY d.notifier')
+    .all(eventId) as { notifier: string }[];
+  return rows.map((r) => r.notifier);
 }

@@ -84,7 +84,8 @@ export interface Config {
   thresholds: Thresholds;
   probe: ProbeDefaults;
   schedule: { check: string };
-  server: { listen: string; token?: Secret };
+  /** `publicUrl`: where people reach the status page; alerts link there. */
+  server: { listen: string; token?: Secret; publicUrl?: string };
   notifiers: NotifierConfig[];
   defaults: { notify: string[]; owner?: string };
   credentials: CredentialConfig[];
