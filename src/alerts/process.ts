@@ -6,6 +6,7 @@ import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
 import { step } from './machine.js';
 import { insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { resolveRemoved } from './removed.js';
 import type { AlertEvent, Condition, ConditionInput, Level } from './types.js';
 
 /** A credential's `notify` list, else `defaults.notify`. */
@@ -45,7 +46,7 @@ export interface QueuedEvent {
  */
 export function processResults(
   db: Db,
-  config: Pick<Config, 'thresholds' | 'defaults' | 'credentials'>,
+  config: Pick<Config, 'thresholds' | 'defaults' | 'credentials'> & Partial<Pick<Config, 'notifiers'>>,
   results: readonly CredentialResult[],
   now: Date,
   wallNow: Date = new Date(),
@@ -68,6 +69,8 @@ export function processResults(
         if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow)) queued.push({ event, condition, level: s.next.level, notifiers });
       }
     }
+    // Compared with the configured ids, not this cycle's results: `--only` checks a few, removes none.
+    for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
     return queued;
   }).immediate();
 }
