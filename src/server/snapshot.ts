@@ -10,6 +10,7 @@ export function metricsSnapshot(
     notifications: MetricsSnapshot['notifications'];
     outboxBacklog: number | null;
     cycles: MetricsSnapshot['cycles'];
+    configReload?: MetricsSnapshot['configReload'];
   },
 ): MetricsSnapshot {
   return {
@@ -26,5 +27,6 @@ export function metricsSnapshot(
       ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
       : null,
     cycles: extra.cycles,
+    ...(extra.configReload ? { configReload: extra.configReload } : {}),
   };
 }
