@@ -99,7 +99,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
           log,
           timeoutMs,
           now: startedAt,
-          alert: { condition: d.condition, level: d.level, previous: d.previousLevel },
+          alert: { condition: d.condition, level: d.level, previous: d.previousLevel, startsAt: d.startsAt },
           publicUrl: config.server?.publicUrl,
         });
       } catch (err) {

@@ -5,7 +5,8 @@ import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
 import { step } from './machine.js';
-import { insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { eventStartsAt, insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { levelStartedAt } from './starts-at.js';
 import { resolveRemoved } from './removed.js';
 import type { AlertEvent, Condition, ConditionInput, Level } from './types.js';
 
@@ -61,12 +62,23 @@ export function processResults(
     for (const result of results) {
       const credential = creds.get(result.id);
       for (const [condition, input] of conditionInputs(result)) {
-        const s = step(states.get(stateKey(result.id, condition)) ?? null, input, settings, now, `${result.id}:${condition}:`);
+        const prev = states.get(stateKey(result.id, condition)) ?? null;
+        const s = step(prev, input, settings, now, `${result.id}:${condition}:`);
         saveState(db, result.id, condition, s.next, now.toISOString());
         if (!s.event) continue;
         const event = buildEvent({ draft: s.event, condition, result, credential, config, now });
         const notifiers = routeFor(credential, config);
-        if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow)) queued.push({ event, condition, level: s.next.level, notifiers });
+        const sameLevel = prev !== null && prev.level === s.next.level && prev.lastEventId !== null;
+        const startsAt = levelStartedAt({
+          condition,
+          level: s.event.event === 'resolved' ? 'ok' : s.next.level,
+          expiresAt: result.expiresAt,
+          warningDays: credential?.thresholds?.warningDays ?? config.thresholds.warningDays,
+          criticalDays: credential?.thresholds?.criticalDays ?? config.thresholds.criticalDays,
+          now,
+          previous: sameLevel ? eventStartsAt(db, prev.lastEventId!) : null,
+        });
+        if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow, startsAt)) queued.push({ event, condition, level: s.next.level, notifiers });
       }
     }
     // Compared with the configured ids, not this cycle's results: `--only` checks a few, removes none.

@@ -36,7 +36,7 @@ export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers
       for (const a of active) {
         if (!routeFor(creds.get(a.credentialId), config).includes(am.name)) continue;
         // Only the firing alert: the resolves that go with an escalation were sent with it.
-        const [firing] = render(a.event, { now, alert: { condition: a.condition, level: a.level }, ttlMs: opts.ttlMs, publicUrl: config.server?.publicUrl });
+        const [firing] = render(a.event, { now, alert: { condition: a.condition, level: a.level, startsAt: a.startsAt }, ttlMs: opts.ttlMs, publicUrl: config.server?.publicUrl });
         if (firing) alerts.push(firing);
       }
       try {

@@ -48,9 +48,10 @@ export interface RenderOptions {
   now: Date;
   /**
    * The alert the event belongs to; `previous` is the level announced before this event (what
-   * Alertmanager holds for it now), when the caller knows it.
+   * Alertmanager holds for it now), when the caller knows it; `startsAt`, when the level began as
+   * evaluated (the same on every replica), else the event's occurredAt is used.
    */
-  alert: { condition: Condition; level: Level; previous?: Level | null } | null;
+  alert: { condition: Condition; level: Level; previous?: Level | null; startsAt?: string | null } | null;
   ttlMs?: number;
   /** `server.publicUrl`: the alert links back to the status page there. */
   publicUrl?: string;
@@ -101,7 +102,7 @@ export function render(e: AlertEvent, o: RenderOptions): PostableAlert[] {
   const firing: PostableAlert = {
     labels: labelsOf(e, alertname, e.severity),
     annotations: annotationsOf(e),
-    startsAt: earlier(e.occurredAt, now),
+    startsAt: earlier(o.alert?.startsAt ?? e.occurredAt, now),
     endsAt: new Date(now.getTime() + ttl).toISOString(),
     ...link,
   };

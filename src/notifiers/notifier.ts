@@ -15,7 +15,7 @@ export interface NotifyContext {
    * The alert the event belongs to; null for a test event. `previous` is the level announced
    * before this event, when known (Alertmanager ends that alert on an escalation).
    */
-  alert: { condition: Condition; level: Level; previous?: Level | null } | null;
+  alert: { condition: Condition; level: Level; previous?: Level | null; startsAt?: string | null } | null;
   /** `server.publicUrl`, when set: where the status page is, for links back to it. */
   publicUrl?: string;
 }
