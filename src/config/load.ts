@@ -52,6 +52,7 @@ function topLevelSchema(h: SchemaHelpers) {
       })
       .default({ listen: '127.0.0.1:9477' }),
     notifiers: z.array(z.unknown()).default([]),
+    ha: z.boolean({ error: 'must be true or false' }).default(false),
     defaults: z
       .strictObject({ notify: z.array(z.string()).default([]), owner: z.string().min(1, 'must not be empty').optional() })
       .default({ notify: [] }),
@@ -190,7 +191,7 @@ function crossCheck(config: Config, problems: ConfigProblem[]): void {
 
 /** Lints that do not make the config invalid (printed by `validate`, logged by the daemon). */
 function lint(config: Config): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
+  const out: ConfigProblem[] = [...haProblems(config)];
   const unrouted = unroutedCredentials(config);
   if (unrouted.length) {
     const shown = unrouted.slice(0, 5).join(', ') + (unrouted.length > 5 ? `, and ${unrouted.length - 5} more` : '');
@@ -205,6 +206,23 @@ function lint(config: Config): ConfigProblem[] {
     if (!kind.lint) continue;
     const mine = config.credentials.filter((c) => c.kind === name);
     if (mine.length) out.push(...kind.lint(mine));
+  }
+  return out;
+}
+
+/** Notifiers that send each replica's copy (nothing merges them): in HA, only Alertmanager deduplicates. */
+const NON_DEDUPLICATING = new Set(['slack', 'email', 'webhook']);
+
+/** With `ha: true`, every notifier that would page once per replica, and a missing Alertmanager. */
+export function haProblems(config: Pick<Config, 'ha' | 'notifiers'>): ConfigProblem[] {
+  if (!config.ha) return [];
+  const out: ConfigProblem[] = config.notifiers.flatMap((n, i) =>
+    NON_DEDUPLICATING.has(n.type)
+      ? [{ path: `notifiers[${i}]`, level: 'warning' as const, message: `with ha: true every replica sends its own copy through ${n.type} notifier "${n.name}", which cannot deduplicate; route ${n.type} through an Alertmanager receiver instead (README: High availability)` }]
+      : [],
+  );
+  if (!config.notifiers.some((n) => n.type === 'alertmanager')) {
+    out.push({ path: 'ha', level: 'warning', message: 'ha: true needs an alertmanager notifier (a cluster that deduplicates the replicas\' alerts); there is none' });
   }
   return out;
 }
