@@ -117,9 +117,19 @@ credentials:
   const merged = await ams[1]!.alerts();
   assert.equal(merged.filter((x) => x.labels.credential === 'renew-me').length, 1, 'the two replicas\' posts are one alert');
 
-  // 2. Lose daemon a and Alertmanager 0; renew: exactly one resolved notification.
-  a.child.kill('SIGKILL');
+  // 2. A replica that starts late (a fresh database) catches up without a flap: it first-sights
+  //    the warning and posts the same alert, which the cluster already notified.
+  a.child.kill('SIGTERM');
   await stopped(a.child);
+  const late = daemon(config, { CW_DB: dir.path('late', 'credwatch.db'), CW_LISTEN: `127.0.0.1:${await freePort()}` });
+  children.push(late.child);
+  await until('the late replica to fire and re-post', () => (late.log().match(/check cycle finished/g) ?? []).length >= 3 && late.log().includes('alert events queued'), 30_000);
+  await sleep(3000);
+  assert.deepEqual([about('firing').length, about('resolved').length], [1, 0], JSON.stringify(notifications()));
+
+  // 3. Lose that daemon and Alertmanager 0; renew: exactly one resolved notification.
+  late.child.kill('SIGKILL');
+  await stopped(late.child);
   await ams[0]!.stop();
   dir.write('credwatch.yaml', configYaml(new Date(Date.now() + 300 * DAY)));
   b.child.kill('SIGHUP');
