@@ -25,6 +25,11 @@ export interface CycleOptions {
   log: Logger;
   /** Kept by a daemon across cycles; a one-shot check gets a fresh one. */
   probeStates?: ProbeStates;
+  /**
+   * False for a forecast (`check --at` without `--notify`): evaluate and return, write nothing.
+   * Default true.
+   */
+  record?: boolean;
 }
 
 export function selectCredentials(config: Config, only?: readonly string[]): CredentialConfig[] {
@@ -132,7 +137,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const startedAt = new Date();
   const t0 = performance.now();
   // Derived credentials reported gone last time, their alerts resolved: no longer shown.
-  forgetRemoved(db, REMOVED_MARK);
+  if (opts.record !== false) forgetRemoved(db, REMOVED_MARK);
   const previous = previousProbes(db);
   // Discovery (x509 `paths`, tls `hosts`): entries become the credentials they stand for.
   const { credentials: creds, removed } = await discoverCredentials(config, opts.only, previous.keys(), { now: opts.now, log: opts.log });
@@ -174,13 +179,17 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const results = [...withRotation(config, db, evaluated, opts.now), ...removed];
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
-  // Requests were made whatever happens next: counted before the results are recorded.
-  if (spentBy.size) addProbeRequests(db, month, spentBy);
-  recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
-  const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
-  const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
+  let pruned = 0;
+  if (opts.record !== false) {
+    // Requests were made whatever happens next: counted before the results are recorded.
+    if (spentBy.size) addProbeRequests(db, month, spentBy);
+    recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
+    // Retention is about what is stored, so it runs on the real clock: `--at` must never prune.
+    const retainFrom = new Date(Date.now() - config.retentionDays * DAY_MS);
+    pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
+  }
   opts.log.info(
-    { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned },
+    { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned, recorded: opts.record !== false },
     'check cycle finished',
   );
   return report;

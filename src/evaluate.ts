@@ -58,8 +58,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function describeExpiry(expiresAt: Date, left: number, expired = left < 0): string {
   const day = expiresAt.toISOString().slice(0, 10);
   if (expired) {
-    const ago = Math.max(0, -left - 1);
-    return ago === 0 ? `expired less than a day ago (${day})` : `expired ${plural(ago, 'day')} ago (${day})`;
+    // The same rounding as daysLeft (the table's DAYS column): −4 reads "expired 4 days ago".
+    // Only the exact instant of expiry, where daysLeft is still 0, has no whole day to count.
+    return left >= 0 ? `expired less than a day ago (${day})` : `expired ${plural(-left, 'day')} ago (${day})`;
   }
   if (left === 0) return `expires within 24 hours (${expiresAt.toISOString()})`;
   return `expires in ${plural(left, 'day')} (${day})`;
@@ -69,13 +70,34 @@ export function expiryReason(source: string, expiresAt: Date, now: Date): string
   return `${source} ${describeExpiry(expiresAt, daysLeft(expiresAt, now), now.getTime() >= expiresAt.getTime())}`;
 }
 
+/**
+ * A reason and the status it sets (`ok` when it only explains, e.g. a later expiry that is fine,
+ * or one failed probe below the alert threshold). Every stage that adds reasons says which level
+ * each one is behind; `headlineFirst` then puts the one behind the final status first.
+ */
+export interface Reason {
+  status: Status;
+  text: string;
+}
+
+/**
+ * Reasons as the result carries them: worst status first, found order among equals. So
+ * `reasons[0]` is the headline (table, alert summary) and it is the cause of the status.
+ */
+export function headlineFirst(reasons: readonly Reason[]): string[] {
+  return reasons
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => STATUS_RANK[b.r.status] - STATUS_RANK[a.r.status] || a.i - b.i)
+    .map(({ r }) => r.text);
+}
+
 const LEVEL_STATUS: Record<ExpiryLevel, Status> = { ok: 'ok', warning: 'warning', critical: 'critical', expired: 'expired' };
 const FINDING_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
 const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (FINDING_RANK[a] >= FINDING_RANK[b] ? a : b);
 
 export function evaluate(input: EvaluateInput): CredentialResult {
   const { observation: obs, now } = input;
-  const reasons: string[] = [];
+  const reasons: Reason[] = [];
 
   // Expiries, earliest first: the earliest is the credential's expiry.
   const sorted = [...obs.expiries].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
@@ -84,21 +106,22 @@ export function evaluate(input: EvaluateInput): CredentialResult {
     const l = expiryLevel(e.expiresAt, now, input.warningDays, input.criticalDays);
     level = worstLevel(level, l);
     // The earliest always explains the date; later ones only when they need attention themselves.
-    if (i === 0 || l !== 'ok') reasons.push(expiryReason(e.source, e.expiresAt, now));
+    if (i === 0 || l !== 'ok') reasons.push({ status: LEVEL_STATUS[l], text: expiryReason(e.label ?? e.source, e.expiresAt, now) });
   });
   const earliest = sorted[0];
 
   // Facts that are not dates.
+  const labels = new Map(obs.expiries.map((e) => [e.source, e.label ?? e.source]));
   for (const c of obs.certificates) {
     const notBefore = new Date(c.notBefore);
     if (notBefore.getTime() > now.getTime()) {
       level = worstLevel(level, 'critical');
-      reasons.push(`${c.source} is not valid until ${notBefore.toISOString()}`);
+      reasons.push({ status: 'critical', text: `${labels.get(c.source) ?? c.source} is not valid until ${notBefore.toISOString()}` });
     }
   }
   for (const f of obs.findings) {
     level = worstLevel(level, f.level);
-    reasons.push(f.reason);
+    reasons.push({ status: f.level, text: f.reason });
   }
 
   let status: Status = LEVEL_STATUS[level];
@@ -106,7 +129,7 @@ export function evaluate(input: EvaluateInput): CredentialResult {
     status = 'error';
     // Not being able to look is itself something to act on.
     level = worstLevel(level, 'critical');
-    reasons.unshift(`could not inspect: ${obs.error}`);
+    reasons.push({ status: 'error', text: `could not inspect: ${obs.error}` });
   }
 
   // Probe: one blip is recorded; failuresBeforeAlert in a row makes the credential failing.
@@ -118,9 +141,9 @@ export function evaluate(input: EvaluateInput): CredentialResult {
       const what = probe.error ? `${probe.error.code}: ${probe.error.message}` : `ended at stage ${probe.stage}`;
       if (probeFailures >= input.failuresBeforeAlert) {
         status = worstStatus(status, 'failing');
-        reasons.push(`${PROBE_REASON_PREFIX}failing for ${probeFailures} consecutive check${probeFailures === 1 ? '' : 's'}: ${what}`);
+        reasons.push({ status: 'failing', text: `${PROBE_REASON_PREFIX}failing for ${probeFailures} consecutive check${probeFailures === 1 ? '' : 's'}: ${what}` });
       } else {
-        reasons.push(`${PROBE_REASON_PREFIX}failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}`);
+        reasons.push({ status: 'ok', text: `${PROBE_REASON_PREFIX}failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}` });
       }
     }
   }
@@ -128,10 +151,8 @@ export function evaluate(input: EvaluateInput): CredentialResult {
   // Never silent: a skipped probe makes the credential at least warning, and says why first when that is the status.
   if (input.budgetSkip) {
     const reason = `${PROBE_REASON_PREFIX}skipped: ${input.budgetSkip.used} of ${input.budgetSkip.budget} requests used this month`;
-    if (STATUS_RANK[status] < STATUS_RANK.warning) {
-      status = 'warning';
-      reasons.unshift(reason);
-    } else reasons.push(reason);
+    status = worstStatus(status, 'warning');
+    reasons.push({ status: 'warning', text: reason });
   }
 
   return {
@@ -143,7 +164,7 @@ export function evaluate(input: EvaluateInput): CredentialResult {
     renewBy: earliest ? new Date(earliest.expiresAt.getTime() - input.renewalLeadDays * DAY_MS).toISOString() : null,
     expiries: sorted.map((e) => ({ source: e.source, expiresAt: e.expiresAt.toISOString(), daysLeft: daysLeft(e.expiresAt, now) })),
     probe,
-    reasons,
+    reasons: headlineFirst(reasons),
     certificates: obs.certificates,
     levels: { expiry: level, probe: probeFailures >= input.failuresBeforeAlert ? 'failing' : 'ok' },
     probeFailures,

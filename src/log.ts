@@ -37,10 +37,21 @@ export interface LogOptions {
   pretty?: boolean;
   /** Where lines go; stderr by default so `--json` output on stdout stays clean. */
   destination?: NodeJS.WritableStream | number;
+  /**
+   * A one-shot command whose output is for a person (`check`): at a terminal, info lines would
+   * bury the table, so only warnings and worse show unless CREDWATCH_LOG_LEVEL asks for more.
+   */
+  quietOnTerminal?: boolean;
+}
+
+/** The level when none is given: CREDWATCH_LOG_LEVEL, else `warn` for a quiet command at a terminal, else `info`. */
+export function defaultLogLevel(env: NodeJS.ProcessEnv, stderrIsTty: boolean, quietOnTerminal: boolean): string {
+  if (env.CREDWATCH_LOG_LEVEL) return env.CREDWATCH_LOG_LEVEL;
+  return quietOnTerminal && stderrIsTty ? 'warn' : 'info';
 }
 
 export function createLogger(opts: LogOptions = {}): Logger {
-  const level = opts.level ?? process.env.CREDWATCH_LOG_LEVEL ?? 'info';
+  const level = opts.level ?? defaultLogLevel(process.env, process.stderr.isTTY === true, opts.quietOnTerminal === true);
   const redact = { paths: REDACT_PATHS, censor: '<secret>' };
   const pretty = opts.pretty ?? (opts.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {

@@ -23,6 +23,8 @@ export interface Expiry {
   /** `project`, `certificate`, `token`, `secret`, `chain[1]`, … */
   source: string;
   expiresAt: Date;
+  /** How reasons name it when `source` alone is not enough ("certificate 2 of 3 (CN=…)"). */
+  label?: string;
 }
 
 /** What we keep of a certificate: identity and dates, never key material. */

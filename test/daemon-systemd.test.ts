@@ -14,7 +14,7 @@ test('systemd-analyze verify accepts the unit', { skip: !hasAnalyze && 'systemd-
   // so verify checks every directive instead of stopping at the missing executable.
   const dir = mkdtempSync(join(tmpdir(), 'credwatch-unit-'));
   try {
-    const unit = readFileSync(UNIT, 'utf8').replace('/usr/bin/credwatch run', `${process.execPath} /usr/lib/credwatch/dist/cli.cjs run`);
+    const unit = readFileSync(UNIT, 'utf8').replaceAll('/usr/bin/credwatch ', `${process.execPath} /usr/lib/credwatch/dist/cli.cjs `);
     const copy = join(dir, 'credwatch.service');
     writeFileSync(copy, unit);
     const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
@@ -42,6 +42,7 @@ test('the unit keeps the promises the README makes', () => {
     'DynamicUser=yes',
     'StateDirectory=credwatch',
     'ExecStart=/usr/bin/credwatch run --config /etc/credwatch/credwatch.yaml',
+    'ExecReload=/usr/bin/credwatch validate --config /etc/credwatch/credwatch.yaml',
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'NoNewPrivileges=yes',
@@ -51,4 +52,11 @@ test('the unit keeps the promises the README makes', () => {
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
   ]) assert.ok(unit.split('\n').includes(line), `missing ${line}`);
   assert.ok(!/^MemoryDenyWriteExecute=yes/m.test(unit), 'V8 needs W+X memory');
+});
+
+test('systemctl reload validates before it signals: the validate line comes first', () => {
+  const reloads = readFileSync(UNIT, 'utf8').split('\n').filter((l) => l.startsWith('ExecReload='));
+  // systemd runs ExecReload= lines in order and stops at the first that fails: a bad config
+  // fails the reload (exit 3) and no SIGHUP is sent.
+  assert.deepEqual(reloads, ['ExecReload=/usr/bin/credwatch validate --config /etc/credwatch/credwatch.yaml', 'ExecReload=/bin/kill -HUP $MAINPID']);
 });

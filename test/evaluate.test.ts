@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { daysLeft, evaluate, expiryLevel, type EvaluateInput } from '../src/evaluate.js';
+import { daysLeft, evaluate, expiryLevel, headlineFirst, type EvaluateInput } from '../src/evaluate.js';
 import { emptyObservation, type Observation, type ProbeResult } from '../src/types.js';
 
 const DAY = 86_400_000;
@@ -84,8 +84,14 @@ test('the earliest of several expiries counts; renewBy is it minus renewalLeadDa
 
 test('reasons read as sentences, including after expiry', () => {
   assert.deepEqual(evaluate(input({ now: at(0) })).reasons, ['secret expired less than a day ago (2027-01-05)'], 'at the instant of expiry');
-  assert.deepEqual(evaluate(input({ now: at(-1000) })).reasons, ['secret expired less than a day ago (2027-01-05)']);
-  assert.deepEqual(evaluate(input({ now: at(-3 * DAY - 1000) })).reasons, ['secret expired 3 days ago (2027-01-05)']);
+  // One rounding for the phrase and daysLeft (the table's DAYS column): −1 is "1 day ago", −4 "4 days ago".
+  assert.deepEqual(evaluate(input({ now: at(-1000) })).reasons, ['secret expired 1 day ago (2027-01-05)']);
+  const four = evaluate(input({ now: at(-3 * DAY - 1000) }));
+  assert.equal(four.daysLeft, -4);
+  assert.deepEqual(four.reasons, ['secret expired 4 days ago (2027-01-05)']);
+  const five = evaluate(input({ now: at(-5 * DAY) }));
+  assert.equal(five.daysLeft, -5);
+  assert.deepEqual(five.reasons, ['secret expired 5 days ago (2027-01-05)']);
   assert.deepEqual(evaluate(input({ now: at(HOUR) })).reasons, ['secret expires within 24 hours (2027-01-05T00:00:00.000Z)']);
   assert.deepEqual(evaluate(input({ now: at(1 * DAY) })).reasons, ['secret expires in 1 day (2027-01-05)']);
 });
@@ -139,10 +145,59 @@ test('probe: one blip is recorded but does not change the status; failuresBefore
     assert.equal(r.levels.probe, level, name);
   }
   assert.deepEqual(evaluate(input({ probe: failed })).reasons.at(-1), 'probe failed (1 of 2 before alert): token_rejected: the token endpoint refused the client secret');
-  assert.deepEqual(evaluate(input({ probe: failed, previousProbeFailures: 1 })).reasons.at(-1), 'probe failing for 2 consecutive checks: token_rejected: the token endpoint refused the client secret');
+  // Failing sets the status, so it is the headline.
+  assert.deepEqual(evaluate(input({ probe: failed, previousProbeFailures: 1 })).reasons[0], 'probe failing for 2 consecutive checks: token_rejected: the token endpoint refused the client secret');
 });
 
 test('status ranking: the worst wins (failing outranks expired, error outranks everything)', () => {
   assert.equal(evaluate(input({ now: at(-DAY), probe: failed, previousProbeFailures: 1 })).status, 'failing');
   assert.equal(evaluate(input({ probe: failed, previousProbeFailures: 1, observation: { ...emptyObservation(), error: 'x' } })).status, 'error');
+});
+
+test('headline: reasons[0] is the reason behind the final status, whatever was found first', () => {
+  const far = at(200 * DAY); // the expiry itself is fine: 200 days left
+  const cert = { source: 'certificate', subject: 'CN=x', issuer: 'CN=ca', serial: '01', fingerprint256: 'AA', notBefore: new Date(far.getTime() + DAY).toISOString(), notAfter: EXPIRY.toISOString() };
+  const expiries = [{ source: 'certificate', expiresAt: EXPIRY }];
+  const rows: [string, EvaluateInput, string, string][] = [
+    ['key mismatch', input({ now: far, observation: { ...emptyObservation(), expiries, findings: [{ level: 'critical', reason: 'private key k does not match the certificate' }] } }), 'critical', 'private key k does not match the certificate'],
+    ['not yet valid', input({ now: far, observation: { ...emptyObservation(), expiries, certificates: [cert] } }), 'critical', `certificate is not valid until ${cert.notBefore}`],
+    ['chain does not verify', input({ now: far, observation: { ...emptyObservation(), expiries, findings: [{ level: 'critical', reason: 'the chain served by h:443 does not verify' }] } }), 'critical', 'the chain served by h:443 does not verify'],
+    ['failing probe', input({ now: far, probe: failed, previousProbeFailures: 3 }), 'failing', 'probe failing for 4 consecutive checks: token_rejected: the token endpoint refused the client secret'],
+    ['loose key, expiry critical: the expiry leads', input({ now: at(3 * DAY), observation: { ...emptyObservation(), expiries, findings: [{ level: 'warning', reason: 'loose' }] } }), 'critical', 'certificate expires in 3 days (2027-01-05)'],
+    ['expired beats a key mismatch', input({ now: at(-DAY), observation: { ...emptyObservation(), expiries, findings: [{ level: 'critical', reason: 'mismatch' }] } }), 'expired', 'certificate expired 1 day ago (2027-01-05)'],
+    ['nothing wrong: the earliest expiry explains the date', input({ now: far }), 'ok', 'secret expires in 200 days (2027-01-05)'],
+    ['one probe blip does not lead', input({ now: at(3 * DAY), probe: failed }), 'critical', 'secret expires in 3 days (2027-01-05)'],
+  ];
+  for (const [name, inp, status, head] of rows) {
+    const r = evaluate(inp);
+    assert.equal(r.status, status, name);
+    assert.equal(r.reasons[0], head, name);
+  }
+});
+
+test('headlineFirst: worst status first, found order among equals (the hook later reasons plug into)', () => {
+  assert.deepEqual(
+    headlineFirst([
+      { status: 'ok', text: 'a' },
+      { status: 'warning', text: 'b' },
+      { status: 'critical', text: 'c' },
+      { status: 'warning', text: 'd' },
+      { status: 'error', text: 'e' },
+    ]),
+    ['e', 'c', 'b', 'd', 'a'],
+  );
+});
+
+test('a certificate of a bundle is named by position and CN in reasons; its source stays machine-readable', () => {
+  const obs: Observation = {
+    ...emptyObservation(),
+    expiries: [
+      { source: 'certificate', expiresAt: new Date('2028-01-01T00:00:00Z'), label: 'certificate 1 of 3 (CN=leaf)' },
+      { source: 'certificate.chain[1]', expiresAt: new Date('2026-12-30T00:00:00Z'), label: 'certificate 2 of 3 (CN=Middle CA)' },
+    ],
+  };
+  const r = evaluate(input({ observation: obs, now: new Date('2027-01-02T00:00:00Z') }));
+  assert.equal(r.status, 'expired');
+  assert.equal(r.reasons[0], 'certificate 2 of 3 (CN=Middle CA) expired 3 days ago (2026-12-30)');
+  assert.deepEqual(r.expiries.map((e) => e.source), ['certificate.chain[1]', 'certificate']);
 });

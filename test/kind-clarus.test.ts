@@ -142,7 +142,7 @@ describe('clarus kind: config', () => {
       { id: 'clarus-stg', ...base, account: 'stg@acme.example', environment: 'staging', oauth: { clientId: 'shared', clientSecret: 's' } },
     ]);
     assert.deepEqual(
-      warnings.map((w) => [w.level, w.message.split(':')[0]]),
+      warnings.filter((w) => w.path !== 'defaults.notify').map((w) => [w.level, w.message.split(':')[0]]),
       [
         ['warning', 'credentials "clarus-prod" (environment production) and "clarus-test" (environment test) share one Clarus API account'],
         ['warning', 'credentials "clarus-test" (environment test) and "clarus-prod-2" (environment production) share one Clarus API account'],

@@ -10,29 +10,53 @@ import { config, credential, result, sampleEvent, silentLog, tempDb } from './he
 import { alertmanagerMissing, startAlertmanager } from './helpers/notify-alertmanager.js';
 
 const NOW = new Date('2026-11-22T10:00:05.000Z');
-const LABELS = { alertname: 'CredentialExpiry', credential: 'clara-erp-prod', kind: 'clara-project', severity: 'critical', owner: 'payments-team' };
+const LABELS = { alertname: 'CredentialExpiry', credential: 'clara-erp-prod', kind: 'clara-project', severity: 'critical', status: 'critical', owner: 'payments-team' };
 const ANNOTATIONS = {
   summary: 'clara-erp-prod: critical, expires in 4 days (2026-11-27)',
   runbook_url: 'https://wiki.example.com/runbooks/clara?team=pay&env=prod',
   description: `project expires in 4 days (2026-11-27)\nkey file is readable by <group> & "others" ('o+r')`,
 };
 
-test('alertmanager render: firing posts the alert (endsAt one TTL ahead) and resolves the other severities', () => {
+test('alertmanager render: a firing posts that alert alone (endsAt one TTL ahead), no resolved copies of levels that never fired', () => {
   const alerts = render(sampleEvent(), { now: NOW, alert: { condition: 'expiry', level: 'critical' } });
-  assert.deepEqual(alerts, [
-    { labels: LABELS, annotations: ANNOTATIONS, startsAt: '2026-11-22T10:00:00.000Z', endsAt: '2026-11-22T11:00:05.000Z' },
-    { labels: { ...LABELS, severity: 'warning' }, annotations: ANNOTATIONS, endsAt: '2026-11-22T10:00:00.000Z' },
-    { labels: { ...LABELS, severity: 'expired' }, annotations: ANNOTATIONS, endsAt: '2026-11-22T10:00:00.000Z' },
-  ]);
+  assert.deepEqual(alerts, [{ labels: LABELS, annotations: ANNOTATIONS, startsAt: '2026-11-22T10:00:00.000Z', endsAt: '2026-11-22T11:00:05.000Z' }]);
+  // First firing: nothing was announced before.
+  assert.deepEqual(render(sampleEvent(), { now: NOW, alert: { condition: 'expiry', level: 'critical', previous: null } }).length, 1);
+  assert.deepEqual(render(sampleEvent(), { now: NOW, alert: { condition: 'expiry', level: 'critical', previous: 'ok' } }).length, 1);
 });
 
-test('alertmanager render: resolved sets endsAt on every severity; probe alerts are CredentialProbeFailure', () => {
+test('alertmanager render: an escalation ends exactly the alert it replaces; severity follows Prometheus convention, status is credwatch\'s', () => {
+  const expired = sampleEvent({ severity: 'expired' });
+  assert.deepEqual(render(expired, { now: NOW, alert: { condition: 'expiry', level: 'expired', previous: 'critical' } }), [
+    { labels: { ...LABELS, status: 'expired' }, annotations: ANNOTATIONS, startsAt: '2026-11-22T10:00:00.000Z', endsAt: '2026-11-22T11:00:05.000Z' },
+    { labels: LABELS, annotations: ANNOTATIONS, endsAt: '2026-11-22T10:00:00.000Z' },
+  ]);
+  const rows: [string, string][] = [
+    ['warning', 'warning'],
+    ['critical', 'critical'],
+    ['expired', 'critical'],
+    ['failing', 'critical'],
+  ];
+  for (const [level, severity] of rows) {
+    const [a] = render(sampleEvent({ severity: level as 'warning' }), { now: NOW, alert: { condition: level === 'failing' ? 'probe' : 'expiry', level: level as 'warning' } });
+    assert.deepEqual([a!.labels.severity, a!.labels.status], [severity, level], level);
+  }
+});
+
+test('alertmanager render: environment when set, generatorURL from server.publicUrl', () => {
+  const e = sampleEvent({ credential: { ...sampleEvent().credential, environment: 'production' } });
+  const [a] = render(e, { now: NOW, alert: { condition: 'expiry', level: 'critical' }, publicUrl: 'https://credwatch.example.com/ops/' });
+  assert.deepEqual(a!.labels, { ...LABELS, environment: 'production' });
+  assert.equal(a!.generatorURL, 'https://credwatch.example.com/ops/');
+});
+
+test('alertmanager render: resolved ends the one alert it resolves; probe alerts are CredentialProbeFailure', () => {
   const resolved = render(sampleEvent({ event: 'resolved', severity: 'failing', summary: 'x: resolved, probe passes again', reasons: [], credential: { id: 'x', kind: 'oauth2', owner: null, runbook: null } }), {
     now: NOW,
     alert: { condition: 'probe', level: 'ok' },
   });
   assert.deepEqual(resolved, [
-    { labels: { alertname: 'CredentialProbeFailure', credential: 'x', kind: 'oauth2', severity: 'failing' }, annotations: { summary: 'x: resolved, probe passes again' }, endsAt: '2026-11-22T10:00:00.000Z' },
+    { labels: { alertname: 'CredentialProbeFailure', credential: 'x', kind: 'oauth2', severity: 'critical', status: 'failing' }, annotations: { summary: 'x: resolved, probe passes again' }, endsAt: '2026-11-22T10:00:00.000Z' },
   ]);
 });
 
@@ -79,7 +103,7 @@ test('alertmanager: a real Alertmanager shows the alert with the contract labels
   assert.deepEqual(first, { attempted: 2, delivered: 2, retried: 0, failed: 0 });
   assert.deepEqual(await mine(), [
     {
-      labels: { alertname: 'CredentialExpiry', credential: 'api-cert', kind: 'x509', owner: 'platform-team', severity: 'critical' },
+      labels: { alertname: 'CredentialExpiry', credential: 'api-cert', kind: 'x509', owner: 'platform-team', severity: 'critical', status: 'critical' },
       annotations: {
         summary: `api-cert: critical, expires in 5 days (${new Date(now.getTime() + 5 * DAY + 3_600_000).toISOString().slice(0, 10)})`,
         runbook_url: 'https://wiki.example.com/runbooks/api-cert',
@@ -88,7 +112,7 @@ test('alertmanager: a real Alertmanager shows the alert with the contract labels
       state: 'active',
     },
     {
-      labels: { alertname: 'CredentialProbeFailure', credential: 'api-cert', kind: 'x509', owner: 'platform-team', severity: 'failing' },
+      labels: { alertname: 'CredentialProbeFailure', credential: 'api-cert', kind: 'x509', owner: 'platform-team', severity: 'critical', status: 'failing' },
       annotations: {
         summary: 'api-cert: probe failing: token_rejected: token endpoint answered 401',
         runbook_url: 'https://wiki.example.com/runbooks/api-cert',
@@ -103,12 +127,12 @@ test('alertmanager: a real Alertmanager shows the alert with the contract labels
   assert.deepEqual(repost, { notifiers: [{ name: 'am', alerts: 2 }] });
   assert.equal((await mine()).length, 2);
 
-  // 3. Expired now, probe fixed: the expiry alert moves to severity expired, the probe alert resolves.
+  // 3. Expired now, probe fixed: the expiry alert moves to status expired (the critical one ends), the probe alert resolves.
   now = new Date();
   await cycle(result({ now, expiresAt: new Date(now.getTime() - 3_600_000), probe: 'ok' }));
   assert.deepEqual(
-    (await mine()).map((a) => `${a.labels.alertname} ${a.labels.severity} ${a.state}`),
-    ['CredentialExpiry expired active'],
+    (await mine()).map((a) => `${a.labels.alertname} ${a.labels.severity} ${a.labels.status} ${a.state}`),
+    ['CredentialExpiry critical expired active'],
   );
 
   // 4. Renewed: nothing active for the credential any more.

@@ -58,7 +58,7 @@ test('cli: check --notify delivers once before exiting; the exit code is the sta
   assert.deepEqual([...new Set(ids)], ['api-key:expiry:1:firing-critical', 'api-key:expiry:1:firing-expired']);
   assert.equal(ids.at(-1), 'api-key:expiry:1:firing-expired', 'retried under the same id, and delivered');
 
-  // Without --notify: results are recorded, nothing is sent.
+  // Without --notify: a forecast, nothing is sent.
   const before = server.requests.length;
   assert.equal((await runCli(['check', '--config', config, '--at', '2026-12-10T00:00:00Z'])).code, 2);
   assert.equal(server.requests.length, before);
@@ -82,7 +82,8 @@ test('cli: notify test sends event "test" (0), reports a failed delivery (2) and
   assert.equal(unknown.code, 3);
   assert.match(unknown.stderr, /no notifier named "nope" \(known: hook, broken\)/);
 
-  await runCli(['check', '--config', config, '--at', '2026-11-28T00:00:00Z']);
+  // Recorded by the real clock (a forecast with --at records nothing): api-key expired 2026-12-01.
+  await runCli(['check', '--config', config]);
   const status = await runCli(['status', '--config', config]);
   assert.equal(status.code, 2);
   assert.match(status.stdout, /^notifier broken: permanent error since \S+ \(http_404\): webhook broken answered HTTP 404 \(wrong URL\?\)$/m);

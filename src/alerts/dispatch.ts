@@ -65,7 +65,10 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 }
 
 /** Delivers what is due. Never throws for a failed delivery: that is recorded and retried. */
-export async function dispatchPending(db: Db, config: Pick<Config, 'notifiers' | 'probe'>, opts: DispatchOptions): Promise<DispatchSummary> {
+/** What delivery reads of the config (the daemon hands in a live view that follows reloads). */
+export type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & { server?: Pick<Config['server'], 'publicUrl'> };
+
+export async function dispatchPending(db: Db, config: DispatchConfig, opts: DispatchOptions): Promise<DispatchSummary> {
   const clock = opts.clock ?? (() => new Date());
   const sleep = opts.sleep ?? defaultSleep;
   const plugins = opts.plugins ?? registry;
@@ -92,7 +95,13 @@ export async function dispatchPending(db: Db, config: Pick<Config, 'notifiers' |
       error = new NotifyError(`no notifier named "${d.notifier}" is configured`, { code: 'notifier_unknown', retryable: false });
     } else {
       try {
-        await plugin.send(d.event, cfg, { log, timeoutMs, now: startedAt, alert: { condition: d.condition, level: d.level } });
+        await plugin.send(d.event, cfg, {
+          log,
+          timeoutMs,
+          now: startedAt,
+          alert: { condition: d.condition, level: d.level, previous: d.previousLevel, startsAt: d.startsAt },
+          publicUrl: config.server?.publicUrl,
+        });
       } catch (err) {
         error = asNotifyError(err, d.notifier);
       }
@@ -156,7 +165,7 @@ export interface RunningDispatcher {
 /** The daemon's dispatcher: a loop that delivers as soon as something is due. */
 export function startDispatcher(
   db: Db,
-  config: Pick<Config, 'notifiers' | 'probe'>,
+  config: DispatchConfig,
   opts: Omit<DispatchOptions, 'deadline' | 'signal' | 'sleep'> & { intervalMs?: number },
 ): RunningDispatcher {
   const interval = opts.intervalMs ?? 30_000;

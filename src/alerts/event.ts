@@ -38,6 +38,17 @@ export function resolvedWhy(draft: EventDraft, condition: Condition, r: Credenti
   return `no longer needs action${expires ? `: ${expires}` : ''}`;
 }
 
+/**
+ * The expiry condition's headline: its first reason (evaluation puts the cause of the status
+ * first), phrased as the expiry alone when that reason is the earliest expiry itself.
+ */
+function headline(r: CredentialResult): string {
+  const first = r.reasons.find((x) => !isProbeReason(x));
+  const phrase = expiryPhrase(r);
+  if (first === undefined) return phrase ?? 'expiry unknown';
+  return phrase !== null && first.endsWith(phrase) ? phrase : first;
+}
+
 function summaryFor(draft: EventDraft, condition: Condition, r: CredentialResult): string {
   const id = r.id;
   if (draft.event === 'resolved') return `${id}: resolved, ${resolvedWhy(draft, condition, r)}`;
@@ -45,8 +56,8 @@ function summaryFor(draft: EventDraft, condition: Condition, r: CredentialResult
     const what = probeProblem(r);
     return draft.event === 'firing' ? `${id}: probe failing: ${what}` : `${id}: probe still failing: ${what}`;
   }
-  // A blocked rotation or a missed renewal that raised the expiry level is the news; else the date.
-  const phrase = r.expiryLead ?? expiryPhrase(r) ?? r.reasons[0] ?? 'expiry unknown';
+  // A blocked rotation or a missed renewal that raised the expiry level is the news; else the headline.
+  const phrase = r.expiryLead ?? headline(r);
   if (draft.event === 'reminder') {
     return draft.mark !== null ? `${id}: reminder, ${phrase}${readyNote(r)}` : `${id}: still ${draft.severity}, ${phrase}${readyNote(r)}`;
   }
@@ -71,13 +82,16 @@ function reasonsFor(draft: EventDraft, condition: Condition, r: CredentialResult
   return own;
 }
 
-export function credentialRef(cred: Pick<CredentialConfig, 'owner' | 'runbook'> | undefined, r: { id: string; kind: string }, config: Pick<Config, 'defaults'>) {
-  return {
+export function credentialRef(cred: Pick<CredentialConfig, 'owner' | 'runbook' | 'environment'> | undefined, r: { id: string; kind: string }, config: Pick<Config, 'defaults'>): AlertEvent['credential'] {
+  const ref: AlertEvent['credential'] = {
     id: r.id,
     kind: r.kind,
     owner: cred?.owner ?? config.defaults.owner ?? null,
     runbook: cred?.runbook ?? null,
   };
+  // Only when set: Alertmanager's `environment` label comes from here, so a resolve carries it too.
+  if (cred?.environment) ref.environment = cred.environment;
+  return ref;
 }
 
 export interface BuildInput {

@@ -6,7 +6,9 @@ import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
 import { step } from './machine.js';
-import { insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { eventStartsAt, insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { levelStartedAt } from './starts-at.js';
+import { resolveRemoved } from './removed.js';
 import { CONDITIONS, type AlertEvent, type Condition, type ConditionInput, type Level } from './types.js';
 import { activeAcks, endAck, type AckEndReason } from '../store/acks.js';
 import { ackInForce } from '../ack.js';
@@ -52,7 +54,7 @@ export interface QueuedEvent {
  */
 export function processResults(
   db: Db,
-  config: Pick<Config, 'thresholds' | 'defaults' | 'credentials'>,
+  config: Pick<Config, 'thresholds' | 'defaults' | 'credentials'> & Partial<Pick<Config, 'notifiers'>>,
   results: readonly CredentialResult[],
   now: Date,
   wallNow: Date = new Date(),
@@ -77,7 +79,8 @@ export function processResults(
       let ended: AckEndReason | null = null;
       const levels = new Map<Condition, Level>();
       for (const [condition, input] of conditionInputs(result)) {
-        const s = step(states.get(stateKey(result.id, condition)) ?? null, input, settings, now, `${result.id}:${condition}:`, ack !== undefined);
+        const prev = states.get(stateKey(result.id, condition)) ?? null;
+        const s = step(prev, input, settings, now, `${result.id}:${condition}:`, ack !== undefined);
         saveState(db, result.id, condition, s.next, at);
         levels.set(condition, s.next.level);
         // A new firing or an escalation is sent and ends the acknowledgement: it is news.
@@ -85,7 +88,17 @@ export function processResults(
         if (!s.event) continue;
         const event = buildEvent({ draft: s.event, condition, result, credential, config, now, ack });
         const notifiers = routeFor(credential, config);
-        if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow)) queued.push({ event, condition, level: s.next.level, notifiers });
+        const sameLevel = prev !== null && prev.level === s.next.level && prev.lastEventId !== null;
+        const startsAt = levelStartedAt({
+          condition,
+          level: s.event.event === 'resolved' ? 'ok' : s.next.level,
+          expiresAt: result.expiresAt,
+          warningDays: credential?.thresholds?.warningDays ?? config.thresholds.warningDays,
+          criticalDays: credential?.thresholds?.criticalDays ?? config.thresholds.criticalDays,
+          now,
+          previous: sameLevel ? eventStartsAt(db, prev.lastEventId!) : null,
+        });
+        if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow, startsAt)) queued.push({ event, condition, level: s.next.level, notifiers });
       }
       if (ack && !ended) {
         const allOk = CONDITIONS.every((c) => (levels.get(c) ?? states.get(stateKey(result.id, c))?.level ?? 'ok') === 'ok');
@@ -93,6 +106,8 @@ export function processResults(
       }
       if (ended) endAck(db, result.id, at, ended);
     }
+    // Compared with the configured ids, not this cycle's results: `--only` checks a few, removes none.
+    for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
     return queued;
   }).immediate();
 }

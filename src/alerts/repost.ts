@@ -24,7 +24,7 @@ export interface RepostSummary {
   notifiers: { name: string; alerts: number; error?: string }[];
 }
 
-export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers' | 'defaults' | 'credentials' | 'probe'>, opts: RepostOptions): Promise<RepostSummary> {
+export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers' | 'defaults' | 'credentials' | 'probe'> & { server?: Pick<Config['server'], 'publicUrl'> }, opts: RepostOptions): Promise<RepostSummary> {
   const targets = config.notifiers.filter((n) => n.type === 'alertmanager') as AlertmanagerConfig[];
   if (!targets.length) return { notifiers: [] };
   const now = opts.now ?? new Date();
@@ -37,11 +37,13 @@ export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers
       for (const a of active) {
         if (!routeFor(configFor(creds, a.credentialId), config).includes(am.name)) continue;
         // Only the firing alert: the resolves that go with an escalation were sent with it.
-        const [firing] = render(a.event, { now, alert: { condition: a.condition, level: a.level }, ttlMs: opts.ttlMs });
+        const [firing] = render(a.event, { now, alert: { condition: a.condition, level: a.level, startsAt: a.startsAt }, ttlMs: opts.ttlMs, publicUrl: config.server?.publicUrl });
         if (firing) alerts.push(firing);
       }
       try {
-        await postAlerts(am, alerts, opts.timeoutMs ?? config.probe.timeoutMs);
+        await postAlerts(am, alerts, opts.timeoutMs ?? config.probe.timeoutMs, (target, err) =>
+          opts.log.warn({ notifier: am.name, err: err.message }, `${target}: alertmanager re-post failed`),
+        );
         out.notifiers.push({ name: am.name, alerts: alerts.length });
       } catch (err) {
         const message = isNotifyError(err) ? err.message : (err as Error).message;

@@ -49,14 +49,14 @@ export function saveState(db: Db, credentialId: string, condition: Condition, s:
  * Puts an event and one pending delivery per notifier in the outbox. An id already there is left
  * alone (same key, same event): returns false then.
  */
-export function insertEvent(db: Db, e: AlertEvent, condition: Condition, level: Level, notifiers: readonly string[], wallNow: Date): boolean {
+export function insertEvent(db: Db, e: AlertEvent, condition: Condition, level: Level, notifiers: readonly string[], wallNow: Date, startsAt: string | null = null): boolean {
   const created = wallNow.toISOString();
   const info = db
     .prepare(
-      `INSERT OR IGNORE INTO alert_events (id, credential_id, condition, event, severity, level, body, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO alert_events (id, credential_id, condition, event, severity, level, body, created_at, starts_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(e.id, e.credential.id, condition, e.event, e.severity, level, JSON.stringify(e), created);
+    .run(e.id, e.credential.id, condition, e.event, e.severity, level, JSON.stringify(e), created, startsAt);
   if (info.changes === 0) return false;
   const seq = Number(info.lastInsertRowid);
   const add = db.prepare(`INSERT OR IGNORE INTO deliveries (event_seq, notifier, status, next_attempt_at) VALUES (?, ?, 'pending', ?)`);
@@ -72,6 +72,10 @@ export interface DueDelivery {
   event: AlertEvent;
   condition: Condition;
   level: Level;
+  /** The level of the alert's event before this one (`ok` or null when none): what was announced. */
+  previousLevel: Level | null;
+  /** When the announced level began, as evaluated (Alertmanager's startsAt); null when unknown. */
+  startsAt: string | null;
   createdAt: string;
 }
 
@@ -83,6 +87,8 @@ interface DueRow {
   body: string;
   condition: Condition;
   level: Level;
+  previous_level: Level | null;
+  starts_at: string | null;
   created_at: string;
 }
 
@@ -94,7 +100,10 @@ export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[]
   const now = wallNow.toISOString();
   const rows = db
     .prepare(
-      `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at
+      `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at, e.starts_at,
+              (SELECT p.level FROM alert_events p
+               WHERE p.credential_id = e.credential_id AND p.condition = e.condition AND p.seq < e.seq
+               ORDER BY p.seq DESC LIMIT 1) AS previous_level
        FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq
        WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.claimed_until < @now))
          AND NOT EXISTS (
@@ -113,6 +122,8 @@ export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[]
     event: JSON.parse(r.body) as AlertEvent,
     condition: r.condition,
     level: r.level,
+    previousLevel: r.previous_level,
+    startsAt: r.starts_at,
     createdAt: r.created_at,
   }));
 }
@@ -266,18 +277,26 @@ export interface ActiveAlert {
   condition: Condition;
   level: Level;
   event: AlertEvent;
+  /** When the level began, as evaluated; null for events queued before it was recorded. */
+  startsAt: string | null;
 }
 
 /** Alerts currently firing, each with its latest firing or reminder event. */
 export function activeAlerts(db: Db): ActiveAlert[] {
   const rows = db
     .prepare(
-      `SELECT s.credential_id, s.condition, s.level, e.body
+      `SELECT s.credential_id, s.condition, s.level, e.body, e.starts_at
        FROM alert_state s JOIN alert_events e ON e.id = s.last_event_id
        WHERE s.level <> 'ok' ORDER BY s.credential_id, s.condition`,
     )
-    .all() as { credential_id: string; condition: Condition; level: Level; body: string }[];
-  return rows.map((r) => ({ credentialId: r.credential_id, condition: r.condition, level: r.level, event: JSON.parse(r.body) as AlertEvent }));
+    .all() as { credential_id: string; condition: Condition; level: Level; body: string; starts_at: string | null }[];
+  return rows.map((r) => ({ credentialId: r.credential_id, condition: r.condition, level: r.level, event: JSON.parse(r.body) as AlertEvent, startsAt: r.starts_at }));
+}
+
+/** The evaluated start of the level an event announced (see migrations/0005). */
+export function eventStartsAt(db: Db, eventId: string): string | null {
+  const row = db.prepare('SELECT starts_at FROM alert_events WHERE id = ?').get(eventId) as { starts_at: string | null } | undefined;
+  return row?.starts_at ?? null;
 }
 
 /**
@@ -298,4 +317,12 @@ export function pruneOutbox(db: Db, before: Date): number {
       )
       .run({ cutoff }).changes;
   })();
+}
+
+/** The notifiers an event was queued for (where its alert is known). */
+export function eventNotifiers(db: Db, eventId: string): string[] {
+  const rows = db
+    .prepare('SELECT d.notifier FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq WHERE e.id = ? ORDER BY d.notifier')
+    .all(eventId) as { notifier: string }[];
+  return rows.map((r) => r.notifier);
 }

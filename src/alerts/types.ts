@@ -15,7 +15,8 @@ export interface AlertEvent {
   id: string;
   event: EventType;
   severity: Severity;
-  credential: { id: string; kind: string; owner: string | null; runbook: string | null };
+  /** `environment` only when the credential sets one. */
+  credential: { id: string; kind: string; owner: string | null; runbook: string | null; environment?: string };
   expiresAt: string | null;
   daysLeft: number | null;
   renewBy: string | null;

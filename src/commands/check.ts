@@ -34,7 +34,7 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const unknown = (opts.only ?? []).filter((id) => !isSelectableId(config, id));
   if (unknown.length) throw new UsageError(`--only: no credential with id ${unknown.map((u) => `"${u}"`).join(', ')}`);
 
-  const log = createLogger();
+  const log = createLogger({ quietOnTerminal: true });
   // A discovered id (`PARENT/…`) must name something its entry finds now.
   const derived = (opts.only ?? []).filter((id) => !config.credentials.some((c) => c.id === id));
   if (derived.length) {
@@ -44,7 +44,9 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   }
   const db = openDatabase(config.database);
   try {
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
+    // `--at` without `--notify` is a forecast: it prints and writes nothing.
+    const record = opts.at === undefined || opts.notify === true;
+    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record });
     if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {

@@ -8,7 +8,7 @@ export async function notifyTestCommand(name: string, opts: GlobalOptions): Prom
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
   const { config } = loaded;
-  const log = createLogger();
+  const log = createLogger({ quietOnTerminal: true });
   const db = openDatabase(config.database);
   try {
     const out = await sendTestEvent(config, name, { log, db });

@@ -47,6 +47,13 @@ export function statusCommand(opts: StatusOptions): number {
   try {
     const report = recordedReport(config, db);
     const seen = new Set(report.credentials.map((r) => r.id));
+    if (report.credentials.length === 0) {
+      // Nothing to report is not "all ok": Nagios reads 3 as UNKNOWN.
+      process.stderr.write(`credwatch: no check recorded yet in ${config.database}; run credwatch check\n`);
+      if (opts.json) writeReportJson({ ...report, checkedAt: null as unknown as string });
+      else process.stdout.write('no check recorded yet\n');
+      return EXIT.usage;
+    }
     const missing = config.credentials.filter((c) => !seen.has(c.id)).length;
     if (missing > 0) process.stderr.write(`credwatch: ${missing} configured credential${missing === 1 ? ' has' : 's have'} no recorded check yet; run credwatch check\n`);
     if (opts.json) writeReportJson(report);

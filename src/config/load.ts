@@ -50,9 +50,11 @@ function topLevelSchema(h: SchemaHelpers) {
           .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
           .default('127.0.0.1:9477'),
         token: h.secret().optional(),
+        publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
       })
       .default({ listen: '127.0.0.1:9477' }),
     notifiers: z.array(z.unknown()).default([]),
+    ha: z.boolean({ error: 'must be true or false' }).default(false),
     defaults: z
       .strictObject({ notify: z.array(z.string()).default([]), owner: z.string().min(1, 'must not be empty').optional() })
       .default({ notify: [] }),
@@ -183,13 +185,24 @@ function crossCheck(config: Config, problems: ConfigProblem[]): void {
     checkTargets(c.notify, `credentials[${i}].notify`);
     const warn = c.thresholds?.warningDays ?? t.warningDays;
     const crit = c.thresholds?.criticalDays ?? t.criticalDays;
-    if (crit > warn) problems.push({ path: `credentials[${i}].thresholds.criticalDays`, level: 'error', message: `must not exceed warningDays (${warn})` });
+    // A bad global pair is reported once, at thresholds; here only what this credential sets itself.
+    const own = c.thresholds?.warningDays !== undefined || c.thresholds?.criticalDays !== undefined;
+    if (own && crit > warn) problems.push({ path: `credentials[${i}].thresholds.criticalDays`, level: 'error', message: `must not exceed warningDays (${warn})` });
   });
 }
 
 /** Lints that do not make the config invalid (printed by `validate`, logged by the daemon). */
 function lint(config: Config): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
+  const out: ConfigProblem[] = [...haProblems(config)];
+  const unrouted = unroutedCredentials(config);
+  if (unrouted.length) {
+    const shown = unrouted.slice(0, 5).join(', ') + (unrouted.length > 5 ? `, and ${unrouted.length - 5} more` : '');
+    const who =
+      unrouted.length === config.credentials.length
+        ? 'no credential reaches a notifier'
+        : `${unrouted.length} credential${unrouted.length === 1 ? ' reaches' : 's reach'} no notifier (${shown})`;
+    out.push({ path: 'defaults.notify', level: 'warning', message: `${who}: set defaults.notify or a credential's notify, or alerts go nowhere` });
+  }
   for (const name of kinds.names()) {
     const kind = kinds.get(name)!;
     if (!kind.lint) continue;
@@ -198,6 +211,29 @@ function lint(config: Config): ConfigProblem[] {
   }
   if (config.credentials.some((c) => c.probe?.budget !== undefined)) out.push(...budgetProblems(projectRequests(config)));
   return out;
+}
+
+/** Notifiers that send each replica's copy (nothing merges them): in HA, only Alertmanager deduplicates. */
+const NON_DEDUPLICATING = new Set(['slack', 'email', 'webhook']);
+
+/** With `ha: true`, every notifier that would page once per replica, and a missing Alertmanager. */
+export function haProblems(config: Pick<Config, 'ha' | 'notifiers'>): ConfigProblem[] {
+  if (!config.ha) return [];
+  const out: ConfigProblem[] = config.notifiers.flatMap((n, i) =>
+    NON_DEDUPLICATING.has(n.type)
+      ? [{ path: `notifiers[${i}]`, level: 'warning' as const, message: `with ha: true every replica sends its own copy through ${n.type} notifier "${n.name}", which cannot deduplicate; route ${n.type} through an Alertmanager receiver instead (README: High availability)` }]
+      : [],
+  );
+  if (!config.notifiers.some((n) => n.type === 'alertmanager')) {
+    out.push({ path: 'ha', level: 'warning', message: 'ha: true needs an alertmanager notifier (a cluster that deduplicates the replicas\' alerts); there is none' });
+  }
+  return out;
+}
+
+/** Credentials with no `notify` of their own and no `defaults.notify` to fall back on. */
+export function unroutedCredentials(config: Pick<Config, 'credentials' | 'defaults'>): string[] {
+  if (config.defaults.notify.length) return [];
+  return config.credentials.filter((c) => c.notify === undefined).map((c) => c.id);
 }
 
 export interface LoadedConfig {

@@ -89,8 +89,11 @@ export interface Config {
   thresholds: Thresholds;
   probe: ProbeDefaults;
   schedule: { check: string };
-  server: { listen: string; token?: Secret };
+  /** `publicUrl`: where people reach the status page; alerts link there. */
+  server: { listen: string; token?: Secret; publicUrl?: string };
   notifiers: NotifierConfig[];
+  /** High availability: several replicas post to one Alertmanager cluster (README). Lint only. */
+  ha?: boolean;
   defaults: { notify: string[]; owner?: string };
   credentials: CredentialConfig[];
 }

@@ -33,6 +33,9 @@ export function createAlertStage(db: Db, config: () => Config, log: Logger): Ale
     get probe() {
       return config().probe;
     },
+    get server() {
+      return config().server;
+    },
   };
   const dispatcher = startDispatcher(db, live, { log: log.child({ stage: 'dispatch' }), intervalMs: DISPATCH_INTERVAL_MS });
   return {

@@ -47,6 +47,8 @@ export class Daemon {
   #deadline = 0;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<void> = Promise.resolve();
+  /** The config loaded at start counts as the first successful load (as Prometheus counts it). */
+  #configReload = { successful: true, lastSuccessAt: Date.now() };
   #resolveStopped!: () => void;
   /** Resolves once the daemon has stopped and closed everything. */
   readonly stopped: Promise<void>;
@@ -163,6 +165,7 @@ export class Daemon {
           outboxBacklog: this.#alerts?.backlog() ?? null,
           cycles: { ...this.#cycles },
           probeRequests: probeRequestTotals(this.#db),
+          configReload: { ...this.#configReload },
         }),
       processRegistry: this.#processRegistry,
       log: this.#log,
@@ -179,7 +182,12 @@ export class Daemon {
   async #reload(): Promise<void> {
     if (this.#stopping) return;
     const next = loadForReload(this.#config.file, this.#log);
-    if (!next || this.#stopping) return;
+    if (!next) {
+      this.#configReload = { ...this.#configReload, successful: false };
+      return;
+    }
+    if (this.#stopping) return;
+    this.#configReload = { successful: true, lastSuccessAt: Date.now() };
     const before = this.#config;
     const change = describeChange(before, next);
     if (change.database) {

@@ -14,7 +14,33 @@ export class InspectError extends Error {
   }
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n([\s\S]*?)-----END CERTIFICATE-----/g;
+/**
+ * A certificate block: `CERTIFICATE`, OpenSSL's `TRUSTED CERTIFICATE` (the certificate followed by
+ * trust settings) and the older `X509 CERTIFICATE`, with the lines indented or not (as YAML and
+ * Kubernetes manifests paste them). Group 1 is the label, group 2 the base64 body.
+ */
+const PEM_CERT = /-----BEGIN ((?:TRUSTED |X509 )?CERTIFICATE)-----([\s\S]*?)-----END \1-----/g;
+
+/** The DER certificate of one block; a TRUSTED CERTIFICATE's trust settings after it are dropped. */
+function certificateOfBlock(label: string, body: string): X509Certificate {
+  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  return new X509Certificate(label === 'TRUSTED CERTIFICATE' ? firstDerElement(der) : der);
+}
+
+/** The first DER TLV of a buffer (the certificate SEQUENCE), by its definite length. */
+function firstDerElement(der: Buffer): Buffer {
+  if (der.length < 2 || der[0] !== 0x30) return der;
+  const first = der[1]!;
+  if (first < 0x80) return der.subarray(0, 2 + first);
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || der.length < 2 + n) return der;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i]!;
+  return der.subarray(0, Math.min(der.length, 2 + n + len));
+}
+
+/** ASN.1 times OpenSSL could not print come back as text no Date can read ("Bad time value"). */
+const validDate = (text: string | undefined) => text !== undefined && !Number.isNaN(new Date(text).getTime());
 
 export function readLocalFile(file: string, what: string): Buffer {
   let buf: Buffer;
@@ -42,11 +68,16 @@ export function readCertificateChain(file: string, what = 'certificate'): X509Ce
   let i = 0;
   for (const m of text.matchAll(PEM_CERT)) {
     i++;
+    let cert: X509Certificate;
     try {
-      certs.push(new X509Certificate(m[0]));
+      cert = certificateOfBlock(m[1]!, m[2]!);
     } catch (err) {
       throw new InspectError('bad_certificate', `${what} ${file}: PEM block ${i} is not a valid certificate (${(err as Error).message})`);
     }
+    for (const [field, value] of [['notBefore', cert.validFrom], ['notAfter', cert.validTo]] as const) {
+      if (!validDate(value)) throw new InspectError('bad_certificate', `${what} ${file}: PEM block ${i} has an unreadable ${field} time ("${value}")`);
+    }
+    certs.push(cert);
   }
   if (!certs.length) {
     const hint = text.includes('PRIVATE KEY-----') ? ' (it holds a private key)' : '';
@@ -63,11 +94,27 @@ export function chainSource(base: string, index: number): string {
   return index === 0 ? base : `${base}.chain[${index}]`;
 }
 
+// Node leaves `subject` undefined for an empty subject (a certificate named only by its SAN).
+const dn = (text: string | undefined) => (text ?? '').replace(/\n/g, ', ');
+
+/** A certificate's common name, or null (an empty subject, or one without CN). */
+export function commonName(c: X509Certificate): string | null {
+  const cn = (c.subject ?? '').split('\n').find((part) => part.startsWith('CN='));
+  return cn ? cn.slice(3) : null;
+}
+
+/** How reasons name the certificate at `index` of a file with `count`: position and CN (else serial). */
+export function certificateLabel(base: string, c: X509Certificate, index: number, count: number): string {
+  if (count <= 1) return base;
+  const cn = commonName(c);
+  return `${base} ${index + 1} of ${count} (${cn ? `CN=${cn}` : `serial ${c.serialNumber}`})`;
+}
+
 export function summarize(c: X509Certificate, source: string): CertificateSummary {
   return {
     source,
-    subject: c.subject.replace(/\n/g, ', '),
-    issuer: c.issuer.replace(/\n/g, ', '),
+    subject: dn(c.subject),
+    issuer: dn(c.issuer),
     serial: c.serialNumber,
     fingerprint256: c.fingerprint256,
     notBefore: certNotBefore(c).toISOString(),
@@ -81,7 +128,7 @@ export function describeChain(certs: readonly X509Certificate[], base: string): 
   const certificates: CertificateSummary[] = [];
   certs.forEach((c, i) => {
     const source = chainSource(base, i);
-    expiries.push({ source, expiresAt: certNotAfter(c) });
+    expiries.push({ source, expiresAt: certNotAfter(c), label: certificateLabel(base, c, i, certs.length) });
     certificates.push(summarize(c, source));
   });
   return { expiries, certificates };

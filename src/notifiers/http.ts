@@ -1,4 +1,5 @@
 // Shared by the HTTP notifiers: classify a status or a network failure into a NotifyError.
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { NotifyError } from './notifier.js';
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
@@ -65,11 +66,16 @@ export interface PostResult {
   text: string;
 }
 
-/** POST a body with a timeout; never follows redirects (a moved webhook is a config problem). */
-export async function post(what: string, url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostResult> {
+/**
+ * POST a body with a timeout; never follows redirects (a moved webhook is a config problem).
+ * With a `dispatcher` (an undici Agent with its own `ca`), the request goes through undici's own
+ * fetch, which that Agent belongs to.
+ */
+export async function post(what: string, url: string, body: string, headers: Record<string, string>, timeoutMs: number, dispatcher?: Dispatcher): Promise<PostResult> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const init = { method: 'POST', body, headers, redirect: 'manual' as const, signal: AbortSignal.timeout(timeoutMs) };
+    res = dispatcher ? ((await undiciFetch(url, { ...init, dispatcher })) as unknown as Response) : await fetch(url, init);
   } catch (err) {
     throw networkError(what, err);
   }

@@ -11,8 +11,13 @@ export interface NotifyContext {
   timeoutMs: number;
   /** Wall clock for transport details (Alertmanager `endsAt`); the event carries its own `occurredAt`. */
   now: Date;
-  /** The alert the event belongs to; null for a test event. */
-  alert: { condition: Condition; level: Level } | null;
+  /**
+   * The alert the event belongs to; null for a test event. `previous` is the level announced
+   * before this event, when known (Alertmanager ends that alert on an escalation).
+   */
+  alert: { condition: Condition; level: Level; previous?: Level | null; startsAt?: string | null } | null;
+  /** `server.publicUrl`, when set: where the status page is, for links back to it. */
+  publicUrl?: string;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface MetricsSnapshot {
   cycles: { ok: number; failed: number };
   /** Requests probes made per credential and type, all months (persisted). */
   probeRequests?: { id: string; type: string; count: number }[];
+  /** The daemon's config: whether the last load or reload took, and when one last did (ms). */
+  configReload?: { successful: boolean; lastSuccessAt: number };
 }
 
 /** Process metrics (memory, CPU, event loop) live in a long-lived registry of their own. */
@@ -102,6 +104,15 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   }
   cycles.inc({ outcome: 'ok' }, s.cycles.ok);
   cycles.inc({ outcome: 'failed' }, s.cycles.failed);
+  if (s.configReload) {
+    // Named and meant as Prometheus's own prometheus_config_last_reload_* pair.
+    new Gauge({ name: 'credwatch_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful', registers }).set(
+      s.configReload.successful ? 1 : 0,
+    );
+    new Gauge({ name: 'credwatch_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload', registers }).set(
+      s.configReload.lastSuccessAt / 1000,
+    );
+  }
   if (s.outboxBacklog !== null) {
     new Gauge({ name: 'credwatch_outbox_backlog', help: 'Notification deliveries waiting in the outbox', registers }).set(s.outboxBacklog);
   }

@@ -11,6 +11,7 @@ export function metricsSnapshot(
     outboxBacklog: number | null;
     cycles: MetricsSnapshot['cycles'];
     probeRequests?: NonNullable<MetricsSnapshot['probeRequests']>;
+    configReload?: MetricsSnapshot['configReload'];
   },
 ): MetricsSnapshot {
   return {
@@ -29,6 +30,7 @@ export function metricsSnapshot(
     cycles: extra.cycles,
     // Only configured credentials, like every other series.
     ...(extra.probeRequests ? { probeRequests: configuredOnly(extra.probeRequests, report) } : {}),
+    ...(extra.configReload ? { configReload: extra.configReload } : {}),
   };
 }
 

@@ -16,15 +16,24 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-export async function startAlertmanager(): Promise<RunningAlertmanager> {
+export interface AlertmanagerOptions {
+  /** alertmanager.yml; default: one route to a receiver that does nothing. */
+  config?: string;
+  /** Cluster flags (`--cluster.*`) instead of the default `--cluster.listen-address=` (no cluster). */
+  clusterArgs?: string[];
+  /** Listen on this port (default: a free one). */
+  port?: number;
+}
+
+export async function startAlertmanager(o: AlertmanagerOptions = {}): Promise<RunningAlertmanager> {
   const dir = mkdtempSync(join(tmpdir(), 'credwatch-am-'));
   const configFile = join(dir, 'alertmanager.yml');
-  writeFileSync(configFile, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
-  const port = await freePort();
+  writeFileSync(configFile, o.config ?? "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
+  const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${configFile}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [`--config.file=${configFile}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...(o.clusterArgs ?? ['--cluster.listen-address=']), '--log.level=warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

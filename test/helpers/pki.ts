@@ -31,6 +31,8 @@ export interface CertOptions {
   /** Reuse a key pair (fast bulk generation). */
   keys?: CryptoKeyPair;
   serial?: string;
+  /** The whole subject DN instead of `CN=<cn>`; '' for an empty subject (a certificate named by its SAN only). */
+  subject?: string;
 }
 
 let serialCounter = 1;
@@ -76,7 +78,7 @@ async function issue(ca: Issued, o: CertOptions, eku: string): Promise<Issued> {
   const keys = o.keys ?? (await newKeys());
   const { notBefore, notAfter } = dates(o);
   const serial = o.serial ?? nextSerial();
-  const subject = `CN=${o.cn ?? 'credwatch test'}`;
+  const subject = o.subject ?? `CN=${o.cn ?? 'credwatch test'}`;
   const names: x509.JsonGeneralName[] = [
     ...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
