@@ -2,7 +2,7 @@ import { openDatabase } from '../store/db.js';
 import { lastCheck, latestResults } from '../store/results.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
-import { notifierProblemLines } from '../alerts/after-cycle.js';
+import { notifierProblemLines, outboxStatusLine } from '../alerts/after-cycle.js';
 import { exitCodeFor, summarize, type CheckReport } from '../types.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
@@ -36,6 +36,8 @@ export function statusCommand(opts: StatusOptions): number {
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     // Notifiers that stopped delivering for good; stderr under --json so stdout stays JSON.
     for (const line of notifierProblemLines(db)) (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+    const outbox = outboxStatusLine(db);
+    if (outbox) (opts.json ? process.stderr : process.stdout).write(`${outbox}\n`);
     return exitCodeFor(report.credentials);
   } finally {
     db.close();

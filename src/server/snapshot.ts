@@ -9,6 +9,7 @@ export function metricsSnapshot(
     lastCheck: LastCheck | null;
     notifications: MetricsSnapshot['notifications'];
     outboxBacklog: number | null;
+    outboxOldestPendingSeconds?: number | null;
     cycles: MetricsSnapshot['cycles'];
   },
 ): MetricsSnapshot {
@@ -22,6 +23,7 @@ export function metricsSnapshot(
     })),
     notifications: extra.notifications,
     outboxBacklog: extra.outboxBacklog,
+    outboxOldestPendingSeconds: extra.outboxOldestPendingSeconds,
     lastCycle: extra.lastCheck
       ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
       : null,
