@@ -16,11 +16,12 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-export async function startAlertmanager(): Promise<RunningAlertmanager> {
+/** `port`: listen there (a restart on the same address); a free one otherwise. */
+export async function startAlertmanager(port?: number): Promise<RunningAlertmanager> {
   const dir = mkdtempSync(join(tmpdir(), 'credwatch-am-'));
   const configFile = join(dir, 'alertmanager.yml');
   writeFileSync(configFile, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
-  const port = await freePort();
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
