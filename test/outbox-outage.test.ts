@@ -4,6 +4,7 @@
 // (BOUND_MS below), because a Retry-After is capped at the maximum backoff and the first delivery
 // that gets through makes the receiver's other waiting deliveries due at once.
 import { test } from 'node:test';
+import { copyFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import type { Config } from '../src/config/schema.js';
 import { processResults } from '../src/alerts/process.js';
@@ -128,9 +129,8 @@ test('outage: SMTP server down, then up on the same port: the mail is delivered'
   });
   // The CA is only known once the server exists; start it, note the CA, stop it: the port is closed.
   let smtp = await startSmtpServer({ user: 'credwatch', password: 'smtp-outage-pass', port });
-  const caPem = (await import('node:fs')).readFileSync(smtp.caFile);
   const caFile = `${h.dir}/smtp-ca.pem`;
-  (await import('node:fs')).writeFileSync(caFile, caPem);
+  copyFileSync(smtp.caFile, caFile);
   await smtp.close();
   const cfg = config({ credentials: [credential('a')], notifiers: [mailCfg(caFile) as never], notify: ['mail'] });
   cfg.probe = { ...cfg.probe, timeoutMs: 2000 };
@@ -141,7 +141,7 @@ test('outage: SMTP server down, then up on the same port: the mail is delivered'
   smtp = await startSmtpServer({ user: 'credwatch', password: 'smtp-outage-pass', port });
   t.after(() => smtp.close());
   // The restarted server has a new certificate from a new CA: trust that one.
-  (await import('node:fs')).writeFileSync(caFile, (await import('node:fs')).readFileSync(smtp.caFile));
+  copyFileSync(smtp.caFile, caFile);
   const recoveredAt = Date.now();
   await run;
   assert.deepEqual(statuses(h.db), [{ status: 'delivered', n: 1 }]);
