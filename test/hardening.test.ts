@@ -244,3 +244,11 @@ test('HTTP: HEAD answers like GET without a body; //anything is a 404, not the p
 test('Secret values print as <secret>; the wrapper is unchanged', () => {
   assert.equal(JSON.stringify({ s: new Secret('abcdefgh') }), '{"s":"<secret>"}');
 });
+
+test('probe Retry-After: a year-long wait is capped at six hours', async () => {
+  const { parseRetryAfter, MAX_PROBE_RETRY_AFTER_MS } = await import('../src/probe/retry-after.js');
+  const now = Date.parse('2026-11-22T10:00:00Z');
+  assert.equal(parseRetryAfter(String(365 * 86_400), now)?.getTime(), now + MAX_PROBE_RETRY_AFTER_MS);
+  assert.equal(parseRetryAfter('Sun, 22 Nov 2027 12:00:00 GMT', now)?.getTime(), now + MAX_PROBE_RETRY_AFTER_MS);
+  assert.equal(parseRetryAfter('90', now)?.toISOString(), '2026-11-22T10:01:30.000Z');
+});
