@@ -252,3 +252,24 @@ test('probe Retry-After: a year-long wait is capped at six hours', async () => {
   assert.equal(parseRetryAfter('Sun, 22 Nov 2027 12:00:00 GMT', now)?.getTime(), now + MAX_PROBE_RETRY_AFTER_MS);
   assert.equal(parseRetryAfter('90', now)?.toISOString(), '2026-11-22T10:01:30.000Z');
 });
+
+test('database faults the tests cannot stage as root (read-only, unwritable, disk full) still read as one plain line', async (t) => {
+  const { describeStoreFailure } = await import('../src/store/db.js');
+  const dir = tmp(t);
+  const file = join(dir, 'ro.db');
+  openDatabase(file).close();
+  const ro = new Database(file, { readonly: true });
+  let readOnly: unknown;
+  try {
+    ro.exec('CREATE TABLE x (a)');
+  } catch (err) {
+    readOnly = err;
+  } finally {
+    ro.close();
+  }
+  assert.equal((readOnly as { code: string }).code, 'SQLITE_READONLY');
+  assert.equal(describeStoreFailure(readOnly), "is read-only (check the file's and its folder's permissions and the mount)");
+  assert.equal(describeStoreFailure(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })), 'is not writable (permission denied)');
+  assert.equal(describeStoreFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })), 'cannot be written: disk full');
+  assert.equal(describeStoreFailure(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' })), 'is corrupt (database disk image is malformed)');
+});
