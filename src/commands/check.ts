@@ -1,6 +1,6 @@
 import { parseDate } from '../config/helpers.js';
 import { createLogger } from '../log.js';
-import { openDatabase } from '../store/db.js';
+import { asStoreError, openDatabase } from '../store/db.js';
 import { runCycle } from '../cycle.js';
 import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
@@ -36,7 +36,9 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const log = createLogger();
   const db = openDatabase(config.database);
   try {
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
+    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log }).catch((err: unknown) => {
+      throw asStoreError(config.database, err);
+    });
     if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {

@@ -85,6 +85,12 @@ export function describeStoreFailure(err: unknown): string {
   return `cannot be used (${msg})`;
 }
 
+/** A SQLite error met while using `file` becomes a one-line StoreError naming it; anything else is returned as is. */
+export function asStoreError(file: string, err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? new StoreError(`database ${file} ${describeStoreFailure(err)}`) : err;
+}
+
 /** SQLite's wait for another writer's lock; the daemon uses a short one and retries asynchronously instead. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
