@@ -101,6 +101,14 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
       return;
     }
+    const code = (err as { code?: unknown })?.code;
+    if (code === 'store_error' || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
+      // Storage faults are the operator's to fix: one line naming the file and the problem, no stack.
+      const { describeStoreFailure } = await import('./store/db.js');
+      process.stderr.write(`credwatch: ${code === 'store_error' ? (err as Error).message : `database ${describeStoreFailure(err)}`}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
     process.stderr.write(`credwatch: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = EXIT.critical;
   }

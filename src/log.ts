@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { scrubSecrets } from './secret.js';
 
 export type { Logger };
 
@@ -50,19 +51,38 @@ export function defaultLogLevel(env: NodeJS.ProcessEnv, stderrIsTty: boolean, qu
   return quietOnTerminal && stderrIsTty ? 'warn' : 'info';
 }
 
+/** Strings, and the string fields of a log call's object (two levels deep), through the one scrubber. */
+function scrubValue(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return scrubSecrets(v);
+  if (depth <= 0 || v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Error) {
+    return v instanceof Error ? { type: v.name, message: scrubSecrets(v.message), code: (v as { code?: unknown }).code } : v;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = scrubValue(x, depth - 1);
+  return out;
+}
+
+/** Third belt: any text a log call carries (a server's reply quoted in a message) loses every configured secret. */
+export const scrubHooks: LoggerOptions['hooks'] = {
+  logMethod(args, method) {
+    method.apply(this, args.map((a) => scrubValue(a, 2)) as Parameters<typeof method>);
+  },
+};
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? defaultLogLevel(process.env, process.stderr.isTTY === true, opts.quietOnTerminal === true);
   const redact = { paths: REDACT_PATHS, censor: '<secret>' };
+  const hooks = scrubHooks;
   const pretty = opts.pretty ?? (opts.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {
     // In-process pretty stream rather than a worker-thread transport: no worker files to locate,
     // so pino can live in the bundle; pino-pretty is loaded only for a person at a terminal.
     const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    return pino({ level, redact }, pinoPretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' }));
+    return pino({ level, redact, hooks }, pinoPretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' }));
   }
   const dest = opts.destination ?? 2;
   return pino(
-    { level, redact, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    { level, redact, hooks, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
     typeof dest === 'number' ? pino.destination({ dest, sync: true }) : dest,
   );
 }

@@ -62,7 +62,7 @@ test('routes: 503 with reasons, 401/200 with a token, 404, 405, page headers', a
     assert.equal((await fetch(`${base}/nope`, { headers: bearer })).status, 404);
     const post = await fetch(`${base}/healthz`, { method: 'POST' });
     assert.equal(post.status, 405);
-    assert.equal(post.headers.get('allow'), 'GET');
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
     const page = await fetch(`${base}/`, { headers: bearer });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);

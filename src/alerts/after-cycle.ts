@@ -7,7 +7,7 @@ import type { CredentialResult } from '../types.js';
 import { dispatchPending, type DispatchSummary } from './dispatch.js';
 import { processResults, type QueuedEvent } from './process.js';
 import { repostActiveAlerts, type RepostSummary } from './repost.js';
-import { notifierStatus } from './store.js';
+import { notifierStatus, oldestPendingAt } from './store.js';
 
 export interface AfterCycleOptions {
   /** The run's clock (`--at`): what the state machine sees. */
@@ -48,4 +48,25 @@ export function notifierProblemLines(db: Db): string[] {
 /** Deliveries still waiting in the outbox (one indexed count: /metrics asks on every scrape). */
 export function outboxBacklog(db: Db): number {
   return (db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
+}
+
+/** Seconds the oldest waiting delivery has waited (0 when none waits): the outbox's health in one number. */
+export function outboxOldestPendingSeconds(db: Db, wallNow: Date = new Date()): number {
+  const at = oldestPendingAt(db);
+  return at ? Math.max(0, Math.round((wallNow.getTime() - at.getTime()) / 1000)) : 0;
+}
+
+/** `status`'s outbox line: nothing when the outbox is empty. */
+export function outboxStatusLine(db: Db, wallNow: Date = new Date()): string | null {
+  const n = outboxBacklog(db);
+  if (!n) return null;
+  const age = outboxOldestPendingSeconds(db, wallNow);
+  return `outbox: ${n} deliver${n === 1 ? 'y' : 'ies'} waiting; the oldest was queued ${formatAge(age)} ago`;
+}
+
+function formatAge(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} days`;
 }

@@ -9,7 +9,7 @@ import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError, type NotifierPlugin } from '../notifiers/notifier.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
-import { claim, dueDeliveries, finishAttempt, nextDueAt, type AttemptRecord, type DueDelivery } from './store.js';
+import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from './store.js';
 
 export interface NotifierLookup {
   get(type: string): NotifierPlugin | undefined;
@@ -49,6 +49,22 @@ export interface DispatchSummary {
 const MIN_ATTEMPT_MS = 250;
 const LEASE_EXTRA_MS = 30_000;
 
+/** Set once per process: tells this process's claims from an earlier one's with the same pid (pid 1 in a container). */
+const PROCESS_NONCE = randomUUID().slice(0, 8);
+
+/** `host:pid:processNonce.run` of a dispatcher on this host whose process no longer exists. */
+export function ownerIsGone(owner: string): boolean {
+  const [host, pid, nonce] = owner.split(':');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  if (Number(pid) === process.pid) return !(nonce ?? '').startsWith(`${PROCESS_NONCE}.`);
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function asNotifyError(err: unknown, notifier: string): NotifyError {
@@ -73,9 +89,13 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
   const sleep = opts.sleep ?? defaultSleep;
   const plugins = opts.plugins ?? registry;
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
-  const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const owner = opts.owner ?? `${hostname()}:${process.pid}:${PROCESS_NONCE}.${randomUUID().slice(0, 8)}`;
   const summary: DispatchSummary = { attempted: 0, delivered: 0, retried: 0, failed: 0 };
   const tried = new Set<string>();
+  /** Notifiers with a failed attempt in this run: their next success resets the others' backoff. */
+  const failedSince = new Set<string>();
+  // A delivery whose sender crashed (same host, process gone) need not wait out its lease.
+  releaseDeadClaims(db, ownerIsGone, clock());
   const keyOf = (d: DueDelivery) => `${d.seq}\u0000${d.notifier}`;
 
   const attempt = async (d: DueDelivery) => {
@@ -109,6 +129,11 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     const finishedAt = clock();
     if (!error) {
       finishAttempt(db, { seq: d.seq, notifier: d.notifier, owner }, { ...base, finishedAt, outcome: 'delivered' }, null);
+      if (d.attempts > 0 || failedSince.has(d.notifier)) {
+        // The receiver is back: what else waits for it need not sit out its backoff.
+        const moved = resetBackoff(db, d.notifier, finishedAt);
+        if (moved) log.info({ deliveries: moved }, 'receiver answers again; retrying its other pending deliveries now');
+      }
       summary.delivered++;
       log.info({ ms: finishedAt.getTime() - startedAt.getTime() }, 'notification delivered');
       return;
@@ -125,6 +150,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     };
     const nextAt = retry ? new Date(finishedAt.getTime() + retryDelay(d.attempts + 1, policy, error.retryAfterMs)) : null;
     finishAttempt(db, { seq: d.seq, notifier: d.notifier, owner }, record, nextAt);
+    failedSince.add(d.notifier);
     if (retry) {
       summary.retried++;
       log.warn({ code: error.code, err: error.message, retryAt: nextAt!.toISOString() }, 'notification failed, will retry');

@@ -326,3 +326,42 @@ export function eventNotifiers(db: Db, eventId: string): string[] {
     .all(eventId) as { notifier: string }[];
   return rows.map((r) => r.notifier);
 }
+
+/**
+ * A receiver answered again: its other deliveries waiting out a backoff fall due now, so alerts
+ * queued during an outage arrive when it ends, not up to one maximum backoff later.
+ * Returns how many were brought forward.
+ */
+export function resetBackoff(db: Db, notifier: string, wallNow: Date): number {
+  const now = wallNow.toISOString();
+  return db
+    .prepare(`UPDATE deliveries SET next_attempt_at = @now WHERE notifier = @notifier AND status = 'pending' AND next_attempt_at > @now`)
+    .run({ notifier, now }).changes;
+}
+
+/**
+ * Claims left by a dispatcher that is gone for sure (same host, process no longer alive) are due
+ * now rather than when their lease lapses: a delivery cut off by a crash is re-sent at restart,
+ * under its id. `isGone(owner)` decides; claims of live or unknown owners are left alone.
+ */
+export function releaseDeadClaims(db: Db, isGone: (owner: string) => boolean, wallNow: Date): number {
+  const rows = db.prepare(`SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'sending' AND claimed_by IS NOT NULL`).all() as { claimed_by: string }[];
+  let released = 0;
+  const release = db.prepare(
+    `UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @now
+     WHERE status = 'sending' AND claimed_by = @owner`,
+  );
+  for (const r of rows) if (isGone(r.claimed_by)) released += release.run({ owner: r.claimed_by, now: wallNow.toISOString() }).changes;
+  return released;
+}
+
+/** When the oldest delivery still waiting was queued (wall clock); null when none waits. */
+export function oldestPendingAt(db: Db): Date | null {
+  const row = db
+    .prepare(
+      `SELECT MIN(e.created_at) AS at FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq
+       WHERE d.status IN ('pending', 'sending')`,
+    )
+    .get() as { at: string | null };
+  return row.at ? new Date(row.at) : null;
+}

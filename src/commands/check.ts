@@ -1,6 +1,6 @@
 import { parseDate } from '../config/helpers.js';
 import { createLogger } from '../log.js';
-import { openDatabase } from '../store/db.js';
+import { asStoreError, openDatabase } from '../store/db.js';
 import { runCycle } from '../cycle.js';
 import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
@@ -46,7 +46,9 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   try {
     // `--at` without `--notify` is a forecast: it prints and writes nothing.
     const record = opts.at === undefined || opts.notify === true;
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record });
+    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record }).catch((err: unknown) => {
+      throw asStoreError(config.database, err);
+    });
     if (opts.json) writeReportJson(report);
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {

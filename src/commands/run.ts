@@ -20,6 +20,10 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
   } catch (err) {
     unhook();
     log.fatal({ err: (err as Error).message }, 'cannot start');
+    if ((err as { code?: string }).code === 'store_error') {
+      process.stderr.write(`credwatch: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
     return EXIT.critical;
   }
   await daemon.stopped;

@@ -3,7 +3,7 @@ import { lastCheck, latestResults, type StoredResult } from '../store/results.js
 import { parentIdOf } from '../config/derived-id.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
-import { notifierProblemLines } from '../alerts/after-cycle.js';
+import { notifierProblemLines, outboxStatusLine } from '../alerts/after-cycle.js';
 import { exitCodeFor, summarize, type CheckReport } from '../types.js';
 import { activeAcks } from '../store/acks.js';
 import { ackInForce, ackText } from '../ack.js';
@@ -65,6 +65,8 @@ export function statusCommand(opts: StatusOptions): number {
     }
     // Notifiers that stopped delivering for good; stderr under --json so stdout stays JSON.
     for (const line of notifierProblemLines(db)) (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+    const outbox = outboxStatusLine(db);
+    if (outbox) (opts.json ? process.stderr : process.stdout).write(`${outbox}\n`);
     return exitCodeFor(report.credentials);
   } finally {
     db.close();

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigProblem } from './schema.js';
 import { pathString } from './issues.js';
-import { readFailure } from '../read-failure.js';
+import { readFailure, readRegularFile } from '../read-failure.js';
 
 /** Fields whose value is a secret; each also accepts `<field>File`, a path holding the value. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([
@@ -32,7 +31,7 @@ function expandString(s: string, env: NodeJS.ProcessEnv, path: PropertyKey[], pr
 function readSecretFile(file: string, path: PropertyKey[], problems: ConfigProblem[]): string | undefined {
   try {
     // One trailing newline is how editors and `echo` save a secret; it is not part of it.
-    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    const value = readRegularFile(file).toString('utf8').replace(/\r?\n$/, '');
     if (!value) {
       problems.push({ path: pathString(path), level: 'error', message: `${file} is empty` });
       return undefined;

@@ -15,19 +15,31 @@ export interface SchemaHelpers {
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})(T|$)/;
+const yearOutOfRange = (s: string) => {
+  const y = DATE_SHAPE.exec(s)?.[1];
+  return y !== undefined && (Number(y) < MIN_YEAR || Number(y) > MAX_YEAR);
+};
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Years a credential date may have: `0027-03-01` is a typo, not the year 27 (nor 1927). */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 9999;
+const inRange = (d: Date) => d.getUTCFullYear() >= MIN_YEAR && d.getUTCFullYear() <= MAX_YEAR;
 
 /** Parses the contract's dates: a date alone means 00:00 UTC. Returns null when not a valid date. */
 export function parseDate(text: string): Date | null {
   const m = DATE_ONLY.exec(text);
   if (m) {
-    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written.
+    const d = new Date(0);
+    d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
     // Reject rollovers such as 2026-02-31.
-    return d.getUTCDate() === Number(m[3]) && d.getUTCMonth() === Number(m[2]) - 1 ? d : null;
+    return d.getUTCDate() === Number(m[3]) && d.getUTCMonth() === Number(m[2]) - 1 && inRange(d) ? d : null;
   }
   if (!INSTANT.test(text)) return null;
   const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return Number.isNaN(d.getTime()) || !inRange(d) ? null : d;
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -69,7 +81,7 @@ export function schemaHelpers(baseDir: string): SchemaHelpers {
       z.string().transform((s, ctx) => {
         const d = parseDate(s);
         if (!d) {
-          ctx.addIssue({ code: 'custom', message: `must be a date (YYYY-MM-DD) or an ISO 8601 instant, got "${s}"` });
+          ctx.addIssue({ code: 'custom', message: yearOutOfRange(s) ? `must be a date between ${MIN_YEAR} and ${MAX_YEAR}, got "${s}"` : `must be a date (YYYY-MM-DD) or an ISO 8601 instant, got "${s}"` });
           return z.NEVER;
         }
         return d;

@@ -22,6 +22,9 @@ function message(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
+      // zod reports a fraction for an int, and .inf/.nan for a number, as a type mismatch.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return `must be a finite number, got ${issue.input}`;
+      if (issue.expected === 'int') return typeof issue.input === 'number' ? `must be a whole number, got ${issue.input}` : `must be a whole number, got ${typeName(issue.input)}`;
       return `must be ${issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${typeName(issue.input)}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { schemaHelpers, type SchemaHelpers } from './helpers.js';
 import {
   commonCredentialShape,
   ConfigError,
+  MAX_ID_LENGTH,
   probeDefaultsSchema,
   thresholdsSchema,
   type Config,
@@ -18,11 +18,15 @@ import {
 } from './schema.js';
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
-import { readFailure } from '../read-failure.js';
+import { MAX_CONFIG_BYTES, readFailure, readRegularFile } from '../read-failure.js';
+import { registerConfigSecrets } from './secrets.js';
 import { budgetProblems, projectRequests } from './budget.js';
 import { checkRotations } from './rotation.js';
 
 export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
+
+/** server.token's minimum length. */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** `--config FILE`, else `$CREDWATCH_CONFIG`, else `./credwatch.yaml`. */
 export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -31,7 +35,10 @@ export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = pro
 
 function topLevelSchema(h: SchemaHelpers) {
   return z.strictObject({
-    database: h.file().prefault('./data/credwatch.db'),
+    database: h
+      .file()
+      .refine((p) => !/^\/(proc|sys|dev)(\/|$)/.test(p), 'must not be under /proc, /sys or /dev (kernel files are not a database)')
+      .prefault('./data/credwatch.db'),
     retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
@@ -48,8 +55,10 @@ function topLevelSchema(h: SchemaHelpers) {
         listen: z
           .string()
           .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
+          .refine((l) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(l) || Number(l.slice(l.lastIndexOf(':') + 1)) <= 65535, 'port must be between 0 and 65535')
           .default('127.0.0.1:9477'),
-        token: h.secret().optional(),
+        // A bearer token a person could guess is no protection: at least 16 characters.
+        token: z.string().min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`).pipe(h.secret()).optional(),
         publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
       })
       .default({ listen: '127.0.0.1:9477' }),
@@ -80,6 +89,25 @@ function yamlErrorPosition(text: string): string {
   return '';
 }
 
+/** Values a config may expand to (after YAML aliases): 10,000 credentials take about 200,000. */
+export const MAX_CONFIG_NODES = 2_000_000;
+
+/** True when walking `data` (aliases followed as often as they are used) visits at most `budget` values. */
+function withinNodeBudget(data: unknown, budget: number): boolean {
+  let left = budget;
+  const stack: unknown[] = [data];
+  while (stack.length) {
+    const node = stack.pop();
+    if (--left < 0) return false;
+    if (node !== null && typeof node === 'object') {
+      const children = Array.isArray(node) ? node : Object.values(node);
+      if (children.length > left) return false;
+      for (const c of children) stack.push(c);
+    }
+  }
+  return true;
+}
+
 /** Parses YAML (or JSON by extension) into plain data; syntax errors carry line and column. */
 export function parseConfigText(text: string, file: string): { data: unknown; problems: ConfigProblem[] } {
   if (extname(file).toLowerCase() === '.json') {
@@ -93,7 +121,16 @@ export function parseConfigText(text: string, file: string): { data: unknown; pr
   }
   try {
     // CORE_SCHEMA: `2026-01-10` stays a string (we parse dates ourselves, as 00:00 UTC).
-    return { data: jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file }), problems: [] };
+    const data = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file });
+    // An alias is a reference: a few hundred bytes of nested aliases expand into billions of values
+    // for everything that walks the tree. Count what a walk would visit, and stop early.
+    if (!withinNodeBudget(data, MAX_CONFIG_NODES)) {
+      return {
+        data: undefined,
+        problems: [{ path: '', level: 'error', message: `${file}: the YAML expands to more than ${MAX_CONFIG_NODES.toLocaleString('en')} values through aliases (*name); use fewer or shallower aliases` }],
+      };
+    }
+    return { data, problems: [] };
   } catch (err) {
     if (!(err instanceof jsyaml.YAMLException)) throw err;
     const mark = err.mark as { line: number; column: number } | undefined;
@@ -203,6 +240,14 @@ function lint(config: Config): ConfigProblem[] {
         : `${unrouted.length} credential${unrouted.length === 1 ? ' reaches' : 's reach'} no notifier (${shown})`;
     out.push({ path: 'defaults.notify', level: 'warning', message: `${who}: set defaults.notify or a credential's notify, or alerts go nowhere` });
   }
+  const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
+  if (!config.server.token && !/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/i.test(host)) {
+    out.push({
+      path: 'server.listen',
+      level: 'warning',
+      message: `${config.server.listen} is reachable from other machines and server.token is not set: anyone who can connect can read /status and /metrics`,
+    });
+  }
   for (const name of kinds.names()) {
     const kind = kinds.get(name)!;
     if (!kind.lint) continue;
@@ -263,7 +308,7 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
   );
   const notifierSchema = memo((type) =>
     z.strictObject({
-      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
+      name: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
       type: z.string(),
       ...notifiers.get(type)!.schema(h).shape,
     }),
@@ -288,6 +333,7 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
   const explained = new Set(expansion.flatMap((p) => (p.path.endsWith('File') ? [p.path, p.path.slice(0, -4)] : [p.path])));
   const all = [...expansion, ...problems.filter((p) => !explained.has(p.path))];
   if (all.length) throw new ConfigError(all);
+  registerConfigSecrets(config);
   return { config, warnings: lint(config) };
 }
 
@@ -295,7 +341,7 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (err) {
     throw new ConfigError([{ path: '', level: 'error', message: `config ${file} ${readFailure(err)}` }]);
   }

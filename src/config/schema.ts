@@ -38,10 +38,12 @@ export const probeDefaultsSchema = z.strictObject({
 });
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+/** Ids go into metric labels, alert keys and file-friendly places: keep them short. */
+export const MAX_ID_LENGTH = 128;
 
 /** Keys every credential accepts, whatever its kind. */
 export const commonCredentialShape = {
-  id: z.string().regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)'),
+  id: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9._-]* (lower case, digits, . _ -)'),
   kind: z.string(),
   description: z.string().optional(),
   owner: z.string().min(1, 'must not be empty').optional(),

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
-import { notificationCounts, outboxBacklog, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
+import { notificationCounts, outboxBacklog, outboxOldestPendingSeconds, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
 
 export interface AlertStage {
   /** Runs the state machine over a recorded report (events into the outbox, one transaction) and wakes the dispatcher. */
@@ -14,6 +14,8 @@ export interface AlertStage {
   notificationCounts(): { notifier: string; outcome: string; count: number }[];
   /** Deliveries still waiting in the outbox. */
   backlog(): number;
+  /** Age in seconds of the oldest delivery still waiting (0 when none). */
+  oldestPendingSeconds(): number;
   /** Stops the dispatcher; a delivery in flight is given at most `ms`. */
   stop(ms: number): Promise<void>;
 }
@@ -51,6 +53,7 @@ export function createAlertStage(db: Db, config: () => Config, log: Logger): Ale
     },
     notificationCounts: () => notificationCounts(db),
     backlog: () => outboxBacklog(db),
+    oldestPendingSeconds: () => outboxOldestPendingSeconds(db),
     async stop(ms) {
       await Promise.race([dispatcher.stop(), new Promise((r) => setTimeout(r, ms).unref())]);
     },

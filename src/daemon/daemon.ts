@@ -7,7 +7,7 @@ import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { lastCheck } from '../store/results.js';
 import { probeRequestTotals } from '../store/probe-requests.js';
-import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/health.js';
+import { assessHealth, databaseGone, databaseIdentity, diskFull, probeDatabaseWrite, type DatabaseIdentity, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
 import { metricsSnapshot } from '../server/snapshot.js';
@@ -26,6 +26,15 @@ export interface DaemonOptions {
 }
 
 export const SHUTDOWN_GRACE_MS = 4000;
+
+/** The daemon's SQLite lock wait: short, so no statement blocks the event loop for long. */
+export const DAEMON_BUSY_TIMEOUT_MS = 100;
+/** A cycle that met another process's lock runs again after this long. */
+const BUSY_RETRY_MS = 2000;
+/** A lock held by someone else this long makes /healthz unhealthy. */
+const LOCK_TOLERANCE_MS = 30_000;
+
+const isBusy = (err: unknown) => /SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: string })?.code)) || /database is locked/i.test(String((err as Error)?.message));
 
 export class Daemon {
   #config: Config;
@@ -46,6 +55,8 @@ export class Daemon {
   #lastDurationMs = 0;
   #deadline = 0;
   #stopping: Promise<void> | null = null;
+  #dbIdentity: DatabaseIdentity | null = null;
+  #lockedSince: number | null = null;
   #reloading: Promise<void> = Promise.resolve();
   /** The config loaded at start counts as the first successful load (as Prometheus counts it). */
   #configReload = { successful: true, lastSuccessAt: Date.now() };
@@ -70,6 +81,10 @@ export class Daemon {
   async start(): Promise<void> {
     const c = this.#config;
     this.#db = openDatabase(c.database);
+    // From here on a lock held by another process must not stall the event loop (and /healthz)
+    // for seconds: waits are short, and a cycle that met a lock is retried asynchronously.
+    this.#db.pragma(`busy_timeout = ${DAEMON_BUSY_TIMEOUT_MS}`);
+    this.#dbIdentity = databaseIdentity(c.database);
     this.#reports = new ReportCache(this.#db);
     try {
       this.#server = await startServer(this.#context(), c.server.listen);
@@ -117,6 +132,10 @@ export class Daemon {
       await this.#serialAlerts(() => this.#alerts.afterCycle(report, { repost: !this.#stopping }));
     } catch (err) {
       this.#cycles.failed++;
+      if (isBusy(err) && !this.#stopping) {
+        this.#log.warn({ retryInMs: BUSY_RETRY_MS }, 'database locked by another process; retrying the cycle shortly');
+        setTimeout(() => this.#runner.request(reason), BUSY_RETRY_MS).unref();
+      }
       throw err;
     }
   }
@@ -134,22 +153,40 @@ export class Daemon {
   }
 
   health(): HealthReport {
-    // Short busy timeout for the probe: /healthz must not block the event loop behind another writer.
-    let databaseError: string | null;
-    if (!this.#db.open) databaseError = 'database is closed';
-    else {
-      const busy = this.#db.pragma('busy_timeout', { simple: true }) as number;
-      this.#db.pragma('busy_timeout = 250');
-      databaseError = probeDatabaseWrite(this.#db);
-      this.#db.pragma(`busy_timeout = ${busy}`);
-    }
     return assessHealth({
       schedulerRunning: this.#schedule.running && !this.#stopping,
       deadline: this.#deadline,
       lastCycleFinishedAt: this.#lastFinishedAt,
-      databaseError,
+      databaseError: this.#databaseProblem(),
       now: Date.now(),
     });
+  }
+
+  /**
+   * The write probe never waits for a lock (busy_timeout 0): /healthz must answer at once. A lock
+   * held by someone else counts as a problem only once it has lasted longer than a cycle may take.
+   */
+  #databaseProblem(): string | null {
+    if (!this.#db.open) return 'database is closed';
+    const file = this.#config.database;
+    const gone = databaseGone(file, this.#dbIdentity);
+    if (gone) return gone;
+    const busy = this.#db.pragma('busy_timeout', { simple: true }) as number;
+    this.#db.pragma('busy_timeout = 0');
+    let error: string | null;
+    try {
+      error = probeDatabaseWrite(this.#db);
+    } finally {
+      this.#db.pragma(`busy_timeout = ${busy}`);
+    }
+    if (error && /locked|busy/i.test(error)) {
+      this.#lockedSince ??= Date.now();
+      if (Date.now() - this.#lockedSince < LOCK_TOLERANCE_MS) return null;
+      return `${file} has been locked by another process for ${Math.round((Date.now() - this.#lockedSince) / 1000)} s`;
+    }
+    this.#lockedSince = null;
+    if (!error && diskFull(file)) return `${file}: disk full`;
+    return error && /full/i.test(error) ? `${file}: disk full (${error})` : error;
   }
 
   #context(): ServerContext {
@@ -163,6 +200,7 @@ export class Daemon {
           // The server is up a moment before the alert stage: report nothing rather than fail.
           notifications: this.#alerts?.notificationCounts() ?? [],
           outboxBacklog: this.#alerts?.backlog() ?? null,
+          outboxOldestPendingSeconds: this.#alerts?.oldestPendingSeconds() ?? null,
           cycles: { ...this.#cycles },
           probeRequests: probeRequestTotals(this.#db),
           configReload: { ...this.#configReload },

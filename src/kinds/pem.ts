@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { CertificateSummary, Expiry, Finding } from '../types.js';
-import { readFailure } from '../read-failure.js';
+import { readFailure, readRegularFile } from '../read-failure.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
 export class InspectError extends Error {
@@ -45,13 +45,25 @@ const validDate = (text: string | undefined) => text !== undefined && !Number.is
 export function readLocalFile(file: string, what: string): Buffer {
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    buf = readRegularFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file_missing' : 'file_unreadable';
     throw new InspectError(code, `${what} ${file} ${readFailure(err)}`);
   }
   if (buf.length === 0 || buf.toString('latin1').trim() === '') throw new InspectError('file_empty', `${what} ${file} is empty`);
   return buf;
+}
+
+/**
+ * The text up to the end of its last END line. A BEGIN with no END after it is what makes the lazy
+ * block regex quadratic (each one scans to the end of the file); cut off, every BEGIN left has an
+ * END ahead of it, and the scan is linear in the file size.
+ */
+function scannable(text: string): string {
+  const last = text.lastIndexOf('-----END ');
+  if (last < 0) return '';
+  const close = text.indexOf('-----', last + 9);
+  return close < 0 ? '' : text.slice(0, close + 5);
 }
 
 /** DER starts with a SEQUENCE tag; PEM is text. */
@@ -66,7 +78,7 @@ export function readCertificateChain(file: string, what = 'certificate'): X509Ce
   const text = buf.toString('utf8');
   const certs: X509Certificate[] = [];
   let i = 0;
-  for (const m of text.matchAll(PEM_CERT)) {
+  for (const m of scannable(text).matchAll(PEM_CERT)) {
     i++;
     let cert: X509Certificate;
     try {

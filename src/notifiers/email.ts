@@ -1,10 +1,10 @@
 // `email`: nodemailer over SMTP. STARTTLS required by default, implicit TLS, or none for a local relay.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../read-failure.js';
 // nodemailer is imported when a mail is sent, so a `check` without --notify does not pay for it.
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import { registerSecret, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
 import { NotifyError, type NotifierPlugin } from './notifier.js';
 import { dateOf, headline } from './slack.js';
@@ -135,11 +135,13 @@ export const email: NotifierPlugin<EmailConfig> = {
     let ca: Buffer | undefined;
     if (s.ca) {
       try {
-        ca = readFileSync(s.ca);
+        ca = readRegularFile(s.ca);
       } catch (err) {
         throw new NotifyError(`email ${config.name}: smtp.ca ${s.ca} ${readFailure(err)}`, { code: 'config', retryable: false });
       }
     }
+    // AUTH PLAIN sends base64("\0user\0password"); a server that echoes it must not put it in a log.
+    if (s.user && s.password) registerSecret(`\u0000${s.user}\u0000${s.password.reveal()}`);
     const nodemailer = (await import('nodemailer')).default;
     const transport = nodemailer.createTransport({
       host: s.host,

@@ -1,6 +1,7 @@
 // Shared by the HTTP notifiers: classify a status or a network failure into a NotifyError.
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { NotifyError } from './notifier.js';
+import { scrubSecrets, urlSecretParts } from '../secret.js';
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
@@ -16,19 +17,30 @@ export function parseRetryAfter(value: string | null | undefined, now: Date = ne
  * request path, and a Slack webhook's path is its credential).
  */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join('<secret>');
-  return out;
+  return scrubSecrets(text, secrets);
 }
 
 /** A secret URL and the parts of it a server might echo: its path and its longer path segments. */
 export function urlSecrets(url: string): string[] {
+  return urlSecretParts(url);
+}
+
+/**
+ * fetch refuses a URL with `user:pass@`; the userinfo goes into an `Authorization: Basic` header
+ * instead (decoded, as curl does), and the URL that is fetched carries none.
+ */
+export function splitUserinfo(url: string): { url: string; authorization?: string } {
+  let u: URL;
   try {
-    const u = new URL(url);
-    return [url, u.pathname + u.search, ...u.pathname.split('/').filter((seg) => seg.length >= 8)];
+    u = new URL(url);
   } catch {
-    return [url];
+    return { url };
   }
+  if (!u.username && !u.password) return { url };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
 }
 
 /** Which statuses trying again can fix: timeouts, throttling, server trouble. Everything else is permanent. */
@@ -69,9 +81,12 @@ export interface PostResult {
 /**
  * POST a body with a timeout; never follows redirects (a moved webhook is a config problem).
  * With a `dispatcher` (an undici Agent with its own `ca`), the request goes through undici's own
- * fetch, which that Agent belongs to.
+ * fetch, which that Agent belongs to. Userinfo in the URL becomes an `Authorization: Basic` header.
  */
 export async function post(what: string, url: string, body: string, headers: Record<string, string>, timeoutMs: number, dispatcher?: Dispatcher): Promise<PostResult> {
+  const target = splitUserinfo(url);
+  if (target.authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers = { ...headers, authorization: target.authorization };
+  url = target.url;
   let res: Response;
   try {
     const init = { method: 'POST', body, headers, redirect: 'manual' as const, signal: AbortSignal.timeout(timeoutMs) };
@@ -85,6 +100,6 @@ export async function post(what: string, url: string, body: string, headers: Rec
   } catch {
     // The status is what matters; a broken body after it does not change the outcome.
   }
-  if (res.status < 200 || res.status >= 300) throw statusError(what, res.status, res.headers.get('retry-after'), text);
+  if (res.status < 200 || res.status >= 300) throw statusError(what, res.status, res.headers.get('retry-after'), scrubSecrets(text, urlSecretParts(url)));
   return { status: res.status, headers: res.headers, text };
 }

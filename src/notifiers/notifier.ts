@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { NotifierConfig } from '../config/schema.js';
 import type { AlertEvent, Condition, Level } from '../alerts/types.js';
+import { scrubSecrets } from '../secret.js';
 
 /** What the dispatcher knows about an event beyond its JSON. */
 export interface NotifyContext {
@@ -49,7 +50,8 @@ export class NotifyError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   constructor(message: string, o: NotifyErrorOptions) {
-    super(message);
+    // Messages may quote a server's reply: the one scrubber masks every configured secret in them.
+    super(scrubSecrets(message));
     this.name = 'NotifyError';
     this.code = o.code;
     this.retryable = o.retryable;

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ProbeContext } from '../kinds/kind.js';
 import { Secret } from '../secret.js';
 import type { ProbeResult } from '../types.js';
 import { runBearerProbe, type ProbeCall, type ProbeOptions } from './bearer-probe.js';
 import { ClaraCredentialsError, parseClaraCredentials } from './clara-credentials.js';
 import { ProbeError } from './errors.js';
-import { readFailure } from '../read-failure.js';
+import { readFailure, readRegularFile } from '../read-failure.js';
 
 export { parseClaraCredentials, ClaraCredentialsError, type ClaraClientCredentials } from './clara-credentials.js';
 
@@ -36,7 +35,7 @@ function clientCredentials(c: ClaraProbeCredential): { clientId: string; clientS
   if (!c.credentialsFile) throw new ProbeError('token_rejected', 'no client credentials: set credentialsFile, or clientId and clientSecret', 'token');
   let text: string;
   try {
-    text = readFileSync(c.credentialsFile, 'utf8');
+    text = readRegularFile(c.credentialsFile).toString('utf8');
   } catch (err) {
     throw new ProbeError('token_rejected', `credentialsFile ${c.credentialsFile} ${readFailure(err)}`, 'token');
   }

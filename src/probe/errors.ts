@@ -1,4 +1,5 @@
 import type { ProbeErrorCode, ProbeErrorInfo, ProbeStage } from '../types.js';
+import { scrubSecrets } from '../secret.js';
 
 /**
  * Why a probe failed, already classified into the contract's stable codes. The message is for the
@@ -14,7 +15,8 @@ export class ProbeError extends Error {
     /** ISO instant before which the server asked not to be called again (Retry-After). */
     readonly retryAfter?: string,
   ) {
-    super(message);
+    // Messages may quote a server: the one scrubber masks every configured secret in them.
+    super(scrubSecrets(message));
     this.name = 'ProbeError';
   }
 

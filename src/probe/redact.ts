@@ -1,3 +1,5 @@
+import { scrubSecrets } from '../secret.js';
+
 /**
  * Text that came from a server (an OAuth `error_description`, a GraphQL error) goes into result
  * messages. Servers sometimes echo what they were sent, so every known secret is masked and the
@@ -5,7 +7,7 @@
  */
 export function serverText(text: unknown, secrets: readonly string[], max = 200): string {
   let s = typeof text === 'string' ? text : JSON.stringify(text) ?? '';
-  for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('<secret>');
+  s = scrubSecrets(s, secrets);
   s = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }

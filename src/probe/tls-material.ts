@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { ProbeError } from './errors.js';
-import { readFailure } from '../read-failure.js';
+import { readFailure, readRegularFile } from '../read-failure.js';
 
 /** Where a credential's TLS client material lives (all optional: plain HTTPS needs none). */
 export interface TlsFiles {
@@ -22,7 +21,7 @@ export interface TlsMaterial {
 
 function readPart(file: string, what: string): Buffer {
   try {
-    return readFileSync(file);
+    return readRegularFile(file);
   } catch (err) {
     throw new ProbeError('tls_handshake', `cannot set up TLS: ${what} ${file} ${readFailure(err)}`, 'tls');
   }

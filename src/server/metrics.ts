@@ -17,6 +17,8 @@ export interface MetricsSnapshot {
   notifications: { notifier: string; outcome: string; count: number }[];
   /** Deliveries not yet done; null when the alert stage is not wired in. */
   outboxBacklog: number | null;
+  /** Age of the oldest delivery still waiting, in seconds (0 when none waits); absent when the alert stage is not wired in. */
+  outboxOldestPendingSeconds?: number | null;
   lastCycle: { durationMs: number; finishedAt: number } | null;
   /** Cycles run by this process, by outcome. */
   cycles: { ok: number; failed: number };
@@ -115,6 +117,13 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   }
   if (s.outboxBacklog !== null) {
     new Gauge({ name: 'credwatch_outbox_backlog', help: 'Notification deliveries waiting in the outbox', registers }).set(s.outboxBacklog);
+  }
+  if (s.outboxOldestPendingSeconds !== undefined && s.outboxOldestPendingSeconds !== null) {
+    new Gauge({
+      name: 'credwatch_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest notification delivery still waiting in the outbox (0 when none waits)',
+      registers,
+    }).set(s.outboxOldestPendingSeconds);
   }
   return reg;
 }

@@ -33,7 +33,8 @@ const COMMON_HEADERS = {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...extra });
-  res.end(body);
+  // HEAD: the same status and headers as GET, no body (HEAD-based health checks).
+  res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
 const json = (res: ServerResponse, status: number, value: unknown, extra?: Record<string, string>) =>
@@ -43,8 +44,10 @@ const json = (res: ServerResponse, status: number, value: unknown, extra?: Recor
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  if (req.method !== 'GET') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+  // The request target is a path, never a URL: `//x` is the path `//x` (not the host x, path /).
+  const target = req.url ?? '/';
+  const path = target.startsWith('/') ? target.split('?')[0]! : '';
+  if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
   if (path === '/healthz') {
     const h = ctx.health();
     return json(res, h.status === 'ok' ? 200 : 503, h);

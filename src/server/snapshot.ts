@@ -9,6 +9,7 @@ export function metricsSnapshot(
     lastCheck: LastCheck | null;
     notifications: MetricsSnapshot['notifications'];
     outboxBacklog: number | null;
+    outboxOldestPendingSeconds?: number | null;
     cycles: MetricsSnapshot['cycles'];
     probeRequests?: NonNullable<MetricsSnapshot['probeRequests']>;
     configReload?: MetricsSnapshot['configReload'];
@@ -24,6 +25,7 @@ export function metricsSnapshot(
     })),
     notifications: extra.notifications,
     outboxBacklog: extra.outboxBacklog,
+    outboxOldestPendingSeconds: extra.outboxOldestPendingSeconds,
     lastCycle: extra.lastCheck
       ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
       : null,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -61,19 +61,113 @@ export function migrate(db: Db, migrations = readMigrations()): number[] {
   return applied;
 }
 
-/** Opens (creating folder and file) the SQLite database in WAL mode and brings its schema up to date. */
-export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  let db: Db;
+/** Where SQLite files must not live: kernel pseudo-filesystems answer reads forever or never. */
+const PSEUDO_FS = /^\/(proc|sys|dev)(\/|$)/;
+
+/**
+ * Why a database could not be opened or used, as the end of a sentence naming the file:
+ * "database /x/y.db is not a SQLite database". One line, no stack.
+ */
+export function describeStoreFailure(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const msg = e?.message ?? String(err);
+  if (code === 'SQLITE_NOTADB' || /file is not a database/i.test(msg)) return 'is not a SQLite database';
+  if (code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(msg)) return 'is corrupt (database disk image is malformed)';
+  if (code.startsWith('SQLITE_READONLY') || /readonly database/i.test(msg)) return 'is read-only (check the file\'s and its folder\'s permissions and the mount)';
+  if (code.startsWith('SQLITE_BUSY') || /database is locked/i.test(msg)) return 'is locked by another process';
+  if (code === 'SQLITE_FULL' || /disk is full|database or disk is full/i.test(msg)) return 'cannot be written: disk full';
+  if (code.startsWith('SQLITE_CANTOPEN') || /unable to open/i.test(msg)) return 'cannot be opened (missing folder or permission denied)';
+  if (code === 'EACCES' || code === 'EPERM') return 'is not writable (permission denied)';
+  if (code === 'EROFS') return 'is on a read-only file system';
+  if (code === 'ENOSPC') return 'cannot be written: disk full';
+  if (code.startsWith('SQLITE_IOERR')) return `cannot be read or written (I/O error: ${msg})`;
+  return `cannot be used (${msg})`;
+}
+
+/** A SQLite error met while using `file` becomes a one-line StoreError naming it; anything else is returned as is. */
+export function asStoreError(file: string, err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? new StoreError(`database ${file} ${describeStoreFailure(err)}`) : err;
+}
+
+/** SQLite's wait for another writer's lock; the daemon uses a short one and retries asynchronously instead. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenOptions {
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating folder 0700 and file 0600, whatever the umask) the SQLite database in WAL mode and
+ * brings its schema up to date. Every failure is a StoreError whose message is one line naming the
+ * path and the problem.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  const fail = (why: string): never => {
+    throw new StoreError(`database ${file} ${why}`);
+  };
+  if (file !== ':memory:') {
+    if (PSEUDO_FS.test(resolve(file))) fail('is under /proc, /sys or /dev; choose a path on a real disk');
+    const dir = dirname(file);
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        chmodSync(dir, 0o700);
+      } catch (err) {
+        fail(`cannot be created: folder ${dir} ${describeFsFailure(err)}`);
+      }
+    }
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(file);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) fail('is a directory');
+    if (st && !st.isFile()) fail('is not a regular file');
+    if (!st) {
+      // Create it ourselves so the mode is 0600 whatever the umask; SQLite gives -wal and -shm the same mode.
+      try {
+        const fd = openSync(file, 'wx', 0o600);
+        try {
+          fchmodSync(fd, 0o600);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') fail(`cannot be created: ${describeFsFailure(err)}`);
+      }
+    }
+  }
+  let db: Db | undefined;
   try {
     db = new Database(file);
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    // A real write, rolled back: a read-only file or mount, or a lock held by someone else, shows up now.
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return db;
   } catch (err) {
-    throw new StoreError(`cannot open database ${file}: ${(err as Error).message}`);
+    try {
+      db?.close();
+    } catch {
+      // Closing a half-open handle cannot make the report better.
+    }
+    if (err instanceof StoreError) throw new StoreError(`database ${file}: ${err.message}`);
+    return fail(describeStoreFailure(err));
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
+}
+
+function describeFsFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOSPC') return 'disk full';
+  if (code === 'ENOTDIR') return 'a parent is not a folder';
+  return (err as Error).message;
 }

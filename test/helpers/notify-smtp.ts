@@ -26,7 +26,7 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(o: { user: string; password: string; implicitTls?: boolean; noStartTls?: boolean }): Promise<TestSmtp> {
+export async function startSmtpServer(o: { user: string; password: string; implicitTls?: boolean; noStartTls?: boolean; port?: number }): Promise<TestSmtp> {
   const ca = await createCa({ cn: 'credwatch test SMTP CA' });
   const cert = await createServerCert(ca);
   const dir = mkdtempSync(join(tmpdir(), 'credwatch-smtp-'));
@@ -66,7 +66,7 @@ export async function startSmtpServer(o: { user: string; password: string; impli
       );
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
