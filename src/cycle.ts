@@ -18,6 +18,8 @@ export interface CycleOptions {
   log: Logger;
   /** Kept by a daemon across cycles; a one-shot check gets a fresh one. */
   probeStates?: ProbeStates;
+  /** Called as each credential is done (the CLI's progress line on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function selectCredentials(config: Config, only?: readonly string[]): CredentialConfig[] {
@@ -74,13 +76,14 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const creds = selectCredentials(config, opts.only);
   const previous = previousProbes(db);
   const states = opts.probeStates ?? new ProbeStates();
+  let done = 0;
 
   const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
     const [observation, probe] = await Promise.all([
       inspectOne(cred, opts.now, opts.log),
       probeOne(cred, config, previous.get(cred.id), opts, states),
     ]);
-    return evaluate({
+    const result = evaluate({
       id: cred.id,
       kind: cred.kind,
       observation,
@@ -92,6 +95,8 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
       failuresBeforeAlert: cred.probe?.failuresBeforeAlert ?? config.probe.failuresBeforeAlert,
       now: opts.now,
     });
+    opts.onProgress?.(++done, creds.length);
+    return result;
   });
   if (!opts.probeStates) await states.close();
 

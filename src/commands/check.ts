@@ -6,7 +6,10 @@ import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
 import { exitCodeFor } from '../types.js';
+import { renderNagios } from '../render/nagios.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
+import { outputFormat, thresholdsFor } from './format.js';
+import { startProgress } from './progress.js';
 
 export interface CheckOptions extends GlobalOptions {
   json?: boolean;
@@ -14,6 +17,7 @@ export interface CheckOptions extends GlobalOptions {
   at?: string;
   probe?: boolean; // commander's --no-probe
   notify?: boolean;
+  format?: string;
 }
 
 export function parseAt(at: string | undefined): Date {
@@ -26,6 +30,7 @@ export function parseAt(at: string | undefined): Date {
 /** One cycle now: inspect, probe, evaluate, record, print; notify only with --notify. */
 export async function checkCommand(opts: CheckOptions): Promise<number> {
   const now = parseAt(opts.at);
+  const format = outputFormat(opts);
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
   const { config } = loaded;
@@ -36,8 +41,15 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const log = createLogger();
   const db = openDatabase(config.database);
   try {
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log });
-    if (opts.json) writeReportJson(report);
+    const progress = startProgress(process.stderr);
+    let report;
+    try {
+      report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, onProgress: progress.update });
+    } finally {
+      progress.stop();
+    }
+    if (format === 'json') writeReportJson(report);
+    else if (format === 'nagios') process.stdout.write(renderNagios(report, thresholdsFor(config)));
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {
       // Delivery problems are logged and stay in the outbox for the next run; the exit code is the statuses'.

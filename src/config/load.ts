@@ -27,7 +27,7 @@ export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = pro
   return resolve(cliPath ?? env.CREDWATCH_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
-function topLevelSchema(h: SchemaHelpers) {
+export function topLevelSchema(h: SchemaHelpers) {
   return z.strictObject({
     database: h.file().prefault('./data/credwatch.db'),
     retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
