@@ -48,6 +48,12 @@ export function topLevelSchema(h: SchemaHelpers) {
           .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
           .default('127.0.0.1:9477'),
         token: h.secret().optional(),
+        metrics: z
+          .strictObject({
+            // Opt-in: series named and labelled as x509-certificate-exporter's, for its dashboards and rules.
+            x509CertificateExporter: z.boolean().default(false),
+          })
+          .optional(),
       })
       .default({ listen: '127.0.0.1:9477' }),
     notifiers: z.array(z.unknown()).default([]),

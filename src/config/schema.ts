@@ -84,7 +84,7 @@ export interface Config {
   thresholds: Thresholds;
   probe: ProbeDefaults;
   schedule: { check: string };
-  server: { listen: string; token?: Secret };
+  server: { listen: string; token?: Secret; metrics?: { x509CertificateExporter: boolean } };
   notifiers: NotifierConfig[];
   defaults: { notify: string[]; owner?: string };
   credentials: CredentialConfig[];

@@ -10,6 +10,7 @@ import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/h
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
 import { metricsSnapshot } from '../server/snapshot.js';
+import { x509Family } from '../server/x509-metrics.js';
 import { formatListen } from '../server/listen.js';
 import { createAlertStage, type AlertStage } from './alerts-stage.js';
 import { describeChange, loadForReload } from './reload.js';
@@ -154,14 +155,17 @@ export class Daemon {
       config: () => this.#config,
       report: () => this.#reports.get(this.#config),
       health: () => this.health(),
-      metrics: () =>
-        metricsSnapshot(this.#reports.get(this.#config), {
+      metrics: () => {
+        const report = this.#reports.get(this.#config);
+        return metricsSnapshot(report, {
           lastCheck: lastCheck(this.#db),
           // The server is up a moment before the alert stage: report nothing rather than fail.
           notifications: this.#alerts?.notificationCounts() ?? [],
           outboxBacklog: this.#alerts?.backlog() ?? null,
           cycles: { ...this.#cycles },
-        }),
+          x509: this.#config.server.metrics?.x509CertificateExporter ? x509Family(this.#config, report.credentials, new Date()) : undefined,
+        });
+      },
       processRegistry: this.#processRegistry,
       log: this.#log,
     };

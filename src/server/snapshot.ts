@@ -10,6 +10,7 @@ export function metricsSnapshot(
     notifications: MetricsSnapshot['notifications'];
     outboxBacklog: number | null;
     cycles: MetricsSnapshot['cycles'];
+    x509?: MetricsSnapshot['x509'];
   },
 ): MetricsSnapshot {
   return {
@@ -19,6 +20,7 @@ export function metricsSnapshot(
       status: r.status,
       expiries: r.expiries,
       probe: r.probe ? { ok: r.probe.ok, latencyMs: r.probe.latencyMs } : null,
+      notBefore: (r.certificates ?? []).map((c) => ({ source: c.source, notBefore: c.notBefore })),
     })),
     notifications: extra.notifications,
     outboxBacklog: extra.outboxBacklog,
@@ -26,5 +28,6 @@ export function metricsSnapshot(
       ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
       : null,
     cycles: extra.cycles,
+    ...(extra.x509 ? { x509: extra.x509 } : {}),
   };
 }
