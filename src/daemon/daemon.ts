@@ -5,7 +5,8 @@ import type { Config } from '../config/schema.js';
 import { runCycle } from '../cycle.js';
 import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { lastCheck } from '../store/results.js';
+import { dailyHistory, lastCheck } from '../store/results.js';
+import { eventsForCredential } from '../alerts/store.js';
 import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
@@ -168,6 +169,8 @@ export class Daemon {
       },
       processRegistry: this.#processRegistry,
       log: this.#log,
+      history: (id, since) => dailyHistory(this.#db, id, since),
+      events: (id, since) => eventsForCredential(this.#db, id, since),
     };
   }
 

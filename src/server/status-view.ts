@@ -2,7 +2,7 @@
 import type { Config } from '../config/schema.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
 import { credentialRef } from '../alerts/event.js';
-import type { CheckReport, CredentialResult, ProbeResult, Status, Summary } from '../types.js';
+import { summarize, type CheckReport, type CredentialResult, type ProbeResult, type Status, type Summary } from '../types.js';
 
 export type PageStatus = Status | 'pending';
 
@@ -19,6 +19,9 @@ export interface PageCredential {
   owner: string | null;
   runbook: string | null;
   reasons: string[];
+  environment: string | null;
+  /** The renew-by date has passed (renewal should have started). */
+  renewOverdue: boolean;
 }
 
 export interface TimelineEntry {
@@ -36,19 +39,38 @@ export interface StatusView {
   pending: number;
   credentials: PageCredential[];
   timeline: TimelineEntry[];
+  /** The filters in force (`?environment=`, `?owner=`) and the values there are to choose from. */
+  filter: ViewFilter;
+  environments: string[];
+  owners: string[];
+}
+
+export interface ViewFilter {
+  environment?: string;
+  owner?: string;
+}
+
+/** `?environment=production&owner=payments-team` → the filter; empty values mean no filter. */
+export function parseViewFilter(params: URLSearchParams): ViewFilter {
+  const f: ViewFilter = {};
+  const env = params.get('environment');
+  const owner = params.get('owner');
+  if (env) f.environment = env;
+  if (owner) f.owner = owner;
+  return f;
 }
 
 export const TIMELINE_LENGTH = 12;
 
 type Recorded = CredentialResult & { checkedAt?: string };
 
-export function buildStatusView(config: Config, report: CheckReport, now: Date): StatusView {
+export function buildStatusView(config: Config, report: CheckReport, now: Date, filter: ViewFilter = {}): StatusView {
   const byId = new Map<string, Recorded>(report.credentials.map((r) => [r.id, r as Recorded]));
   const checked = [...report.credentials].sort(byUrgency).map((r) => r.id);
   const unchecked = config.credentials.filter((c) => !byId.has(c.id)).map((c) => c.id);
   const configById = new Map(config.credentials.map((c) => [c.id, c]));
 
-  const credentials: PageCredential[] = [...checked, ...unchecked].map((id) => {
+  const all: PageCredential[] = [...checked, ...unchecked].map((id) => {
     const cred = configById.get(id)!;
     const r = byId.get(id);
     const ref = credentialRef(cred, { id, kind: cred.kind }, config);
@@ -67,10 +89,20 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
       owner: ref.owner,
       runbook: ref.runbook,
       reasons: r?.reasons ?? ['not checked yet'],
+      environment: cred.environment ?? null,
+      renewOverdue: r?.renewBy ? Date.parse(r.renewBy) <= now.getTime() : false,
     };
   });
+  const environments = [...new Set(all.flatMap((c) => (c.environment ? [c.environment] : [])))].sort();
+  const owners = [...new Set(all.flatMap((c) => (c.owner ? [c.owner] : [])))].sort();
+  const credentials = all.filter(
+    (c) => (!filter.environment || c.environment === filter.environment) && (!filter.owner || c.owner === filter.owner),
+  );
+  const shown = new Set(credentials.map((c) => c.id));
+  const filtered = filter.environment || filter.owner;
+  const shownResults = filtered ? report.credentials.filter((r) => shown.has(r.id)) : report.credentials;
 
-  const timeline: TimelineEntry[] = report.credentials
+  const timeline: TimelineEntry[] = shownResults
     .flatMap((r) =>
       r.expiries
         .filter((e) => Date.parse(e.expiresAt) > now.getTime())
@@ -82,9 +114,12 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date):
   return {
     now: now.toISOString(),
     checkedAt: report.credentials.length ? report.checkedAt : null,
-    summary: report.summary,
-    pending: unchecked.length,
+    summary: filtered ? summarize(shownResults) : report.summary,
+    pending: credentials.filter((c) => c.status === 'pending').length,
     credentials,
     timeline,
+    filter,
+    environments,
+    owners,
   };
 }
