@@ -1,8 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { ROOT, TSX, runCli, tempDir } from './helpers/cli.js';
 import { progressLine, startProgress } from '../src/commands/progress.js';
 import { kinds } from '../src/kinds/index.js';
 import { notifiers } from '../src/notifiers/index.js';
@@ -177,4 +180,44 @@ test('progress: silent off a terminal; on a terminal, a line only after the dela
   assert.equal(seen[0], '\r\x1b[Kchecking: 3/10 credentials done, 2.5 s');
   assert.equal(seen.at(-1), '\r\x1b[K');
   assert.equal(progressLine(1, 1, 2000), 'checking: 1/1 credential done, 2.0 s');
+});
+
+test('progress on a real terminal: a check that takes over two seconds shows the line on stderr, then clears it', { skip: !existsSync('/usr/bin/script') && 'util-linux script is absent' }, async () => {
+  // A TCP server that accepts and never answers the TLS handshake: the check waits for its timeout.
+  const silent = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const dir = tempDir();
+  try {
+    const config = dir.write(
+      'tty/credwatch.yaml',
+      `database: ./db.sqlite
+credentials:
+  - { id: slow-tls, kind: tls, host: 127.0.0.1, port: ${port}, timeoutMs: 3500 }
+`,
+    );
+    const cmd = [process.execPath, '--import', TSX, join(ROOT, 'src', 'cli.ts'), 'check', '--no-probe', '--config', config].map((a) => `'${a}'`).join(' ');
+    // script(1) gives the command a pseudo-terminal, as a person at a shell has.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, CREDWATCH_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`did not finish:\n${out}`));
+      }, 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      });
+    });
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /\r\x1b\[Kchecking: 0\/1 credential done, 2\.\d s/);
+    // The last redraw is followed by a clear, then the table.
+    assert.match(r.out, /\r\x1b\[K(?!checking)[^\r]*STATUS[\s\S]*slow-tls/);
+  } finally {
+    silent.close();
+    dir.cleanup();
+  }
 });

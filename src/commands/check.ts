@@ -1,7 +1,7 @@
 import { parseDate } from '../config/helpers.js';
 import { createLogger } from '../log.js';
 import { openDatabase } from '../store/db.js';
-import { runCycle } from '../cycle.js';
+import { runCycle, selectCredentials } from '../cycle.js';
 import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
@@ -42,6 +42,7 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   const db = openDatabase(config.database);
   try {
     const progress = startProgress(process.stderr);
+    progress.update(0, selectCredentials(config, opts.only).length);
     let report;
     try {
       report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, onProgress: progress.update });
