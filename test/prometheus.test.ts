@@ -134,3 +134,9 @@ test('examples/prometheus/credwatch-rules.yml passes promtool check rules and pr
   assert.equal(unit.status, 0, `${unit.stdout}${unit.stderr}`);
   assert.match(unit.stdout, /SUCCESS/);
 });
+
+test('x509 family with no certificate file: read errors only, no zero-valued series', async () => {
+  const { body } = await renderMetrics({ credentials: [], notifications: [], outboxBacklog: null, lastCycle: null, cycles: { ok: 0, failed: 0 }, x509: { certificates: [], readErrors: 0 } });
+  assert.match(body, /^x509_read_errors 0$/m);
+  assert.ok(!/^x509_cert_/m.test(body), body);
+});

@@ -128,13 +128,15 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
 
 /** x509-certificate-exporter's names and help texts; each series carries its own label set, as there. */
 function addX509Family(reg: Registry, f: X509Family): void {
+  new Gauge({ name: 'x509_read_errors', help: 'Indicates the number of read failure(s)', registers: [reg] }).set(f.readErrors);
+  // A label-less gauge would print a 0 sample: with no certificate, no series at all.
+  if (!f.certificates.length) return;
   const keys = [...new Set(f.certificates.flatMap((c) => Object.keys(c.labels)))].sort();
   const labelNames = keys;
   const registers = [reg];
   const notAfter = new Gauge({ name: 'x509_cert_not_after', help: "Indicates the certificate's not after timestamp", labelNames, registers });
   const notBefore = new Gauge({ name: 'x509_cert_not_before', help: "Indicates the certificate's not before timestamp", labelNames, registers });
   const expired = new Gauge({ name: 'x509_cert_expired', help: 'Indicates if the certificate is expired', labelNames, registers });
-  new Gauge({ name: 'x509_read_errors', help: 'Indicates the number of read failure(s)', registers }).set(f.readErrors);
   for (const c of f.certificates) {
     // The exporter leaves out a label a certificate has no value for; prom-client needs every
     // name, and Prometheus treats an empty value as an absent label, so the series match.
