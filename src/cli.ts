@@ -48,6 +48,15 @@ export function buildProgram(): Command {
     .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
 
   program
+    .command('plan')
+    .description('each credential\'s renewal as dated steps (create successor, verify, switch, retire) from the last recorded results; no network; exit 0, or 3 on bad config')
+    .addOption(configOption())
+    .option('--json', 'print the plan JSON alone on stdout')
+    .option('--only <id>', 'plan only this credential (repeatable)', collect)
+    .option('--at <iso>', 'judge done and overdue steps as of this instant instead of now')
+    .action(async (opts) => finish((await import('./commands/plan.js')).planCommand(opts)));
+
+  program
     .command('history')
     .description('what was recorded for one credential, oldest first')
     .argument('<id>', 'the credential\'s id')
@@ -75,6 +84,23 @@ export function buildProgram(): Command {
     .argument('<name>', 'the notifier\'s name in the config')
     .addOption(configOption())
     .action(async (name: string, opts) => finish(await (await import('./commands/notify.js')).notifyTestCommand(name, opts)));
+
+  program
+    .command('ack')
+    .description('acknowledge a credential\'s active alert: reminders stop until a new firing, an escalation, resolution or --until; exit 0, 3 unknown id or no active alert')
+    .argument('<id>', 'the credential id')
+    .addOption(configOption())
+    .option('--until <date>', 'end the acknowledgement at this date or instant')
+    .option('--note <text>', 'what is being done (shown with the alert)')
+    .option('--by <name>', 'who acknowledges (default: $USER)')
+    .action(async (id: string, opts) => finish((await import('./commands/ack.js')).ackCommand(id, opts)));
+
+  program
+    .command('unack')
+    .description('end a credential\'s acknowledgement; exit 0, 3 unknown id or not acknowledged')
+    .argument('<id>', 'the credential id')
+    .addOption(configOption())
+    .action(async (id: string, opts) => finish((await import('./commands/ack.js')).unackCommand(id, opts)));
 
   program
     .command('run')

@@ -5,8 +5,13 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { applyRotation, rotationPairs } from './rotation.js';
 import { pruneOutbox } from './alerts/store.js';
+import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
+import { activeAcks } from './store/acks.js';
+import { hasUsableToken } from './probe/token-cache.js';
+import { ackInForce } from './ack.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
 export interface CycleOptions {
@@ -39,34 +44,87 @@ async function inspectOne(cred: CredentialConfig, now: Date, log: Logger): Promi
   }
 }
 
+/** What the probe stage of one credential produced this cycle. */
+interface ProbeOutcome {
+  probe: ProbeResult | null;
+  /** An earlier cycle's result shown again: not a new success or failure for the streak. */
+  kept: boolean;
+  budgetSkip: { used: number; budget: number } | null;
+  /** Requests made this cycle. */
+  requests: RequestTally;
+}
+
+/** The last recorded probe as this cycle shows it again: with its `probedAt`, without an old `skipped`. */
+function lastProbe(previous: PreviousProbe | undefined): ProbeResult | null {
+  const p = previous?.probe;
+  if (!p) return null;
+  const { skipped: _skipped, ...rest } = p;
+  return { ...rest, probedAt: p.probedAt ?? previous!.checkedAt };
+}
+
+function crashed(err: unknown): ProbeResult {
+  return {
+    ok: false,
+    stage: 'tls',
+    httpStatus: null,
+    latencyMs: 0,
+    tokenExpiresAt: null,
+    error: { code: 'connection', message: `probe failed unexpectedly: ${(err as Error).message}` },
+  };
+}
+
 async function probeOne(
   cred: CredentialConfig,
   config: Config,
   previous: PreviousProbe | undefined,
+  usedThisMonth: number,
   opts: CycleOptions,
   states: ProbeStates,
-): Promise<ProbeResult | null> {
+): Promise<ProbeOutcome> {
   const kind = kinds.get(cred.kind)!;
-  if (!kind.probe || opts.noProbe) return null;
+  const requests = emptyTally();
+  const kept = (probe: ProbeResult | null, budgetSkip: ProbeOutcome['budgetSkip'] = null): ProbeOutcome => ({ probe, kept: true, budgetSkip, requests });
+  if (!kind.probe) return { probe: null, kept: false, budgetSkip: null, requests };
+  // No request at all: the last recorded probe stands, and so do its streak and alert.
+  if (opts.noProbe) return kept(lastProbe(previous));
   // The provider asked us to back off (429 Retry-After): keep the last answer until then.
   if (previous?.probe?.retryAfter && Date.parse(previous.probe.retryAfter) > Date.now()) {
     opts.log.info({ credential: cred.id, retryAfter: previous.probe.retryAfter }, 'probe skipped: provider asked to retry later');
-    return previous.probe;
+    return { probe: lastProbe(previous), kept: false, budgetSkip: null, requests };
+  }
+  const last = lastProbe(previous);
+  const interval = cred.probe?.interval ?? config.probe.interval;
+  if (interval && last?.probedAt && opts.now.getTime() - Date.parse(last.probedAt) < interval) return kept(last);
+  const budget = cred.probe?.budget;
+  if (budget !== undefined) {
+    const cost = kind.probeCost?.(cred) ?? { calls: 1, token: false };
+    const expected = cost.calls + (cost.token && !hasUsableToken(states.for(cred)) ? 1 : 0);
+    if (usedThisMonth + expected > budget) {
+      opts.log.warn({ credential: cred.id, used: usedThisMonth, budget, expected }, 'probe skipped: it would pass the monthly request budget');
+      return kept(last ? { ...last, skipped: 'budget' } : null, { used: usedThisMonth, budget });
+    }
   }
   const timeoutMs = cred.probe?.timeoutMs ?? config.probe.timeoutMs;
+  let probe: ProbeResult;
   try {
-    return await kind.probe(cred, { now: opts.now, log: opts.log.child({ credential: cred.id }), timeoutMs, state: states.for(cred) });
+    probe = await kind.probe(cred, { now: opts.now, log: opts.log.child({ credential: cred.id }), timeoutMs, state: states.for(cred), requests });
   } catch (err) {
     opts.log.error({ credential: cred.id, err: (err as Error).message }, 'probe crashed');
-    return {
-      ok: false,
-      stage: 'tls',
-      httpStatus: null,
-      latencyMs: 0,
-      tokenExpiresAt: null,
-      error: { code: 'connection', message: `probe failed unexpectedly: ${(err as Error).message}` },
-    };
+    probe = crashed(err);
   }
+  return { probe: { ...probe, probedAt: opts.now.toISOString() }, kept: false, budgetSkip: null, requests };
+}
+
+/**
+ * Rotation needs both sides of each pair: when `--only` selected one side, the other's last
+ * recorded result stands in for it.
+ */
+function withRotation(config: Config, db: Db, results: CredentialResult[], now: Date): CredentialResult[] {
+  const pairs = rotationPairs(config);
+  if (!pairs.length) return applyRotation(results, pairs, new Map(), now);
+  const here = new Set(results.map((r) => r.id));
+  const missing = [...new Set(pairs.flatMap((p) => [p.predecessor, p.successor]))].filter((id) => !here.has(id));
+  return applyRotation(results, pairs, missing.length ? latestResults(db, missing) : new Map(), now);
 }
 
 /** One cycle: inspect and probe every selected credential, evaluate, record. Never throws for one bad credential. */
@@ -76,18 +134,30 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const creds = selectCredentials(config, opts.only);
   const previous = previousProbes(db);
   const states = opts.probeStates ?? new ProbeStates();
+  // Months follow the run's clock, so `--at` drills roll over as the real month would.
+  const month = monthOf(opts.now);
+  const used = requestsInMonth(db, month);
+  const acks = activeAcks(db);
+  const spentBy = new Map<string, RequestTally>();
   let done = 0;
 
-  const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
-    const [observation, probe] = await Promise.all([
+  const evaluated: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
+    const usedBefore = used.get(cred.id) ?? 0;
+    const [observation, outcome] = await Promise.all([
       inspectOne(cred, opts.now, opts.log),
-      probeOne(cred, config, previous.get(cred.id), opts, states),
+      probeOne(cred, config, previous.get(cred.id), usedBefore, opts, states),
     ]);
+    const spent = outcome.requests.token + outcome.requests.call;
+    if (spent > 0) spentBy.set(cred.id, outcome.requests);
+    const probe = outcome.probe ? { ...outcome.probe, requestsThisMonth: usedBefore + spent } : null;
+    const ack = acks.get(cred.id);
     const result = evaluate({
       id: cred.id,
       kind: cred.kind,
       observation,
       probe,
+      probeKept: outcome.kept,
+      budgetSkip: outcome.budgetSkip,
       previousProbeFailures: previous.get(cred.id)?.probeFailures ?? 0,
       warningDays: cred.thresholds?.warningDays ?? config.thresholds.warningDays,
       criticalDays: cred.thresholds?.criticalDays ?? config.thresholds.criticalDays,
@@ -95,12 +165,16 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
       failuresBeforeAlert: cred.probe?.failuresBeforeAlert ?? config.probe.failuresBeforeAlert,
       now: opts.now,
     });
+    result.ack = ackInForce(ack, opts.now) ? ack : null;
     opts.onProgress?.(++done, creds.length);
     return result;
   });
   if (!opts.probeStates) await states.close();
+  const results = withRotation(config, db, evaluated, opts.now);
 
   const report: CheckReport = { checkedAt: opts.now.toISOString(), summary: summarize(results), credentials: results };
+  // Requests were made whatever happens next: counted before the results are recorded.
+  if (spentBy.size) addProbeRequests(db, month, spentBy);
   recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
   const retainFrom = new Date(opts.now.getTime() - config.retentionDays * DAY_MS);
   const pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);

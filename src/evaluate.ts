@@ -22,6 +22,13 @@ export interface EvaluateInput {
   probe: ProbeResult | null;
   /** Consecutive failed probes recorded before this cycle. */
   previousProbeFailures: number;
+  /**
+   * The probe is an earlier cycle's result kept (`probe.interval`, `--no-probe`, budget): it is
+   * shown and still explains the status, but is not a new success or failure for the streak.
+   */
+  probeKept?: boolean;
+  /** This cycle's probe was not made: it would have passed `probe.budget`. */
+  budgetSkip?: { used: number; budget: number } | null;
   warningDays: number;
   criticalDays: number;
   renewalLeadDays: number;
@@ -106,7 +113,7 @@ export function evaluate(input: EvaluateInput): CredentialResult {
   let probeFailures = input.previousProbeFailures;
   const probe = input.probe;
   if (probe) {
-    probeFailures = probe.ok ? 0 : input.previousProbeFailures + 1;
+    if (!input.probeKept) probeFailures = probe.ok ? 0 : input.previousProbeFailures + 1;
     if (!probe.ok) {
       const what = probe.error ? `${probe.error.code}: ${probe.error.message}` : `ended at stage ${probe.stage}`;
       if (probeFailures >= input.failuresBeforeAlert) {
@@ -116,6 +123,15 @@ export function evaluate(input: EvaluateInput): CredentialResult {
         reasons.push(`${PROBE_REASON_PREFIX}failed (${probeFailures} of ${input.failuresBeforeAlert} before alert): ${what}`);
       }
     }
+  }
+
+  // Never silent: a skipped probe makes the credential at least warning, and says why first when that is the status.
+  if (input.budgetSkip) {
+    const reason = `${PROBE_REASON_PREFIX}skipped: ${input.budgetSkip.used} of ${input.budgetSkip.budget} requests used this month`;
+    if (STATUS_RANK[status] < STATUS_RANK.warning) {
+      status = 'warning';
+      reasons.unshift(reason);
+    } else reasons.push(reason);
   }
 
   return {

@@ -81,6 +81,20 @@ export interface ProbeResult {
   entities?: ProbeEntity[];
   /** Set when the server asked us to back off (429 Retry-After): no probe before this instant. */
   retryAfter?: string;
+  /** When this probe ran (the run's clock); kept results keep theirs. Set by the cycle. */
+  probedAt?: string;
+  /** Set when this cycle's probe was not made because it would pass `probe.budget`. */
+  skipped?: 'budget';
+  /** Requests this credential's probes made in the calendar month (UTC) of the run's clock. */
+  requestsThisMonth?: number;
+}
+
+/** `credwatch ack`: someone is on it; reminders stop until it ends. */
+export interface Acknowledgement {
+  by: string;
+  note: string | null;
+  at: string;
+  until: string | null;
 }
 
 /** What a kind learned by looking at a credential. */
@@ -93,6 +107,20 @@ export interface Observation {
 }
 
 export const emptyObservation = (): Observation => ({ expiries: [], findings: [], certificates: [] });
+
+/** A pair's rotation state (contract v2), from both credentials' results of the same cycle. */
+export const ROTATION_STATES = ['blocked', 'ready', 'switched', 'retired'] as const;
+export type RotationState = (typeof ROTATION_STATES)[number];
+
+/** The contract's `rotation` object: which side of a pair this credential is, and where the pair stands. */
+export interface Rotation {
+  role: 'predecessor' | 'successor';
+  peer: string;
+  state: RotationState;
+  /** The predecessor's daysLeft while both are valid, else null. */
+  overlapDaysLeft: number | null;
+  switchedAt: string | null;
+}
 
 /** The per-condition levels the alert state machine works on. */
 export type ExpiryLevel = 'ok' | 'warning' | 'critical' | 'expired';
@@ -115,6 +143,12 @@ export interface CredentialResult {
   levels: { expiry: ExpiryLevel; probe: ProbeLevel };
   /** Consecutive failed probes up to and including this one (0 when the last probe passed). */
   probeFailures: number;
+  /** Set on both credentials of a rotation pair (src/rotation.ts); absent or null for the others. */
+  rotation?: Rotation | null;
+  /** Not part of the JSON contract: the rotation or renewal reason that raised the expiry level (the alert's summary). */
+  expiryLead?: string;
+  /** The active acknowledgement, read from the store (not part of evaluation). */
+  ack?: Acknowledgement | null;
 }
 
 export interface Summary {
@@ -144,6 +178,8 @@ export function resultJson(r: CredentialResult) {
     expiries: r.expiries,
     probe: r.probe,
     reasons: r.reasons,
+    rotation: r.rotation ?? null,
+    ack: r.ack ?? null,
   };
 }
 

@@ -51,7 +51,7 @@ test('check --json: the contract JSON alone on stdout; a broken credential is er
   assert.deepEqual(out.summary, { ok: 2, warning: 1, critical: 1, expired: 0, failing: 0, error: 1 });
   const byId = Object.fromEntries(out.credentials.map((c: { id: string }) => [c.id, c]));
   assert.deepEqual(Object.keys(byId), ['healthy', 'soon', 'broken', 'api-key', 'clara-erp']);
-  assert.deepEqual(Object.keys(byId.healthy), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons']);
+  assert.deepEqual(Object.keys(byId.healthy), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons', 'rotation', 'ack']);
   assert.equal(byId.soon.status, 'warning');
   assert.equal(byId.soon.daysLeft, 19);
   assert.equal(byId.broken.status, 'error');

@@ -205,7 +205,7 @@ test('/status is the contract JSON with the expected statuses', async () => {
   });
   assert.deepEqual(Object.keys(s), ['checkedAt', 'summary', 'credentials']);
   const by = Object.fromEntries(s.credentials.map((c: any) => [c.id, c]));
-  assert.deepEqual(Object.keys(by['soon-key']), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons']);
+  assert.deepEqual(Object.keys(by['soon-key']), ['id', 'kind', 'status', 'expiresAt', 'daysLeft', 'renewBy', 'expiries', 'probe', 'reasons', 'rotation', 'ack']);
 
   const notAfter = new Date(new X509Certificate(pki.client.cert).validTo);
   assert.equal(by['client-cert'].status, 'ok');
@@ -326,7 +326,12 @@ test('survives a provider outage: the probe fails, the daemon stays up and healt
   await startProvider(port);
   const resolved = await until('a resolved event for partner-oauth', () => events().find((e) => e.credential.id === 'partner-oauth' && e.event === 'resolved'));
   assert.equal(resolved.severity, 'failing');
-  assert.equal((await statusJson()).credentials.find((x: any) => x.id === 'partner-oauth').status, 'ok');
+  // The webhook can arrive before the cycle's report is served: poll /status rather than read it once.
+  const recovered = await until('partner-oauth ok in /status', async () => {
+    const c = (await statusJson()).credentials.find((x: any) => x.id === 'partner-oauth');
+    return c?.status === 'ok' ? c : null;
+  });
+  assert.equal(recovered.probe.ok, true);
   assert.equal(child.exitCode, null);
 });
 

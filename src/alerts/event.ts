@@ -1,6 +1,7 @@
 // Pure: a machine decision + the credential's result → the contract's event JSON.
 import type { Config, CredentialConfig } from '../config/schema.js';
-import type { CredentialResult } from '../types.js';
+import type { Acknowledgement, CredentialResult } from '../types.js';
+import { ackText } from '../ack.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
@@ -24,6 +25,8 @@ function probeProblem(r: CredentialResult): string {
 
 /** Why a condition resolved, in words: "renewed: now expires 2027-11-02". */
 export function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
+  const rot = r.rotation;
+  if (rot?.role === 'predecessor' && (rot.state === 'switched' || rot.state === 'retired')) return `rotated to ${rot.peer}`;
   if (condition === 'probe') return 'probe passes again';
   const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
   if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
@@ -38,16 +41,21 @@ function summaryFor(draft: EventDraft, condition: Condition, r: CredentialResult
     const what = probeProblem(r);
     return draft.event === 'firing' ? `${id}: probe failing: ${what}` : `${id}: probe still failing: ${what}`;
   }
-  const phrase = expiryPhrase(r) ?? r.reasons[0] ?? 'expiry unknown';
+  // A blocked rotation or a missed renewal that raised the expiry level is the news; else the date.
+  const phrase = r.expiryLead ?? expiryPhrase(r) ?? r.reasons[0] ?? 'expiry unknown';
   if (draft.event === 'reminder') {
-    return draft.mark !== null ? `${id}: reminder, ${phrase}` : `${id}: still ${draft.severity}, ${phrase}`;
+    return draft.mark !== null ? `${id}: reminder, ${phrase}${readyNote(r)}` : `${id}: still ${draft.severity}, ${phrase}${readyNote(r)}`;
   }
   if (draft.deescalated) {
     const how = draft.renewed ? 'renewed, but still' : 'better, now';
-    return `${id}: ${how} ${draft.severity} (was ${draft.previous}), ${phrase}`;
+    return `${id}: ${how} ${draft.severity} (was ${draft.previous}), ${phrase}${readyNote(r)}`;
   }
-  return `${id}: ${draft.severity}, ${phrase}`;
+  return `${id}: ${draft.severity}, ${phrase}${readyNote(r)}`;
 }
+
+/** While the predecessor is still in use, its expiry alerts say which successor is ready to take over. */
+const readyNote = (r: CredentialResult) =>
+  r.rotation?.role === 'predecessor' && r.rotation.state === 'ready' ? `; successor ${r.rotation.peer} is ready` : '';
 
 function reasonsFor(draft: EventDraft, condition: Condition, r: CredentialResult): string[] {
   const own = r.reasons.filter((x) => (condition === 'probe' ? isProbeReason(x) : !isProbeReason(x)));
@@ -72,10 +80,13 @@ export interface BuildInput {
   credential: CredentialConfig | undefined;
   config: Pick<Config, 'defaults'>;
   now: Date;
+  /** The acknowledgement in force when this event happened: its words go with the event. */
+  ack?: Acknowledgement | null;
 }
 
 /** The contract's event, exactly its keys, in its order. */
-export function buildEvent({ draft, condition, result, credential, config, now }: BuildInput): AlertEvent {
+export function buildEvent({ draft, condition, result, credential, config, now, ack }: BuildInput): AlertEvent {
+  const reasons = reasonsFor(draft, condition, result);
   return {
     id: draft.key,
     event: draft.event,
@@ -85,8 +96,9 @@ export function buildEvent({ draft, condition, result, credential, config, now }
     daysLeft: result.daysLeft,
     renewBy: result.renewBy,
     summary: summaryFor(draft, condition, result),
-    reasons: reasonsFor(draft, condition, result),
+    reasons: ack ? [...reasons, ackText(ack)] : reasons,
     occurredAt: now.toISOString(),
+    ...(result.rotation ? { rotation: result.rotation } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // so at most one event each. Read DECISIONS top to bottom: the first row that matches decides.
 import type { AlertState, ConditionInput, Level, MachineSettings, Severity } from './types.js';
 
-export type Decision = 'track' | 'fire' | 'resolve' | 'remind' | 'repeat' | 'none';
+export type Decision = 'track' | 'fire' | 'resolve' | 'remind' | 'repeat' | 'silence' | 'none';
 
 /** How a renewal was noticed: a later expiry, or a certificate fingerprint not seen before. */
 export type Renewal = 'expiry' | 'certificate';
@@ -20,6 +20,8 @@ export interface Situation {
   crossedMark: number | null;
   /** Still critical, expired or failing and `repeatHours` have passed since the last event. */
   repeatDue: boolean;
+  /** Someone acknowledged the credential (`credwatch ack`) and it is still in force now. */
+  acked?: boolean;
 }
 
 const RANK: Readonly<Record<Level, number>> = { ok: 0, warning: 1, failing: 1, critical: 2, expired: 3 };
@@ -41,6 +43,9 @@ export const DECISIONS: readonly Row[] = [
   { when: 'back to ok (renewed or fixed)',           test: (s) => needsAction(s.was) && !needsAction(s.level), then: 'resolve' },
   { when: 'worse than announced',                    test: (s) => worse(s),                             then: 'fire' },
   { when: 'better, but still needs action',          test: (s) => better(s) && needsAction(s.level),    then: 'fire' },
+  // Acknowledged: reminders stay quiet, but the mark still counts as passed (no late reminder for it).
+  { when: 'acknowledged, crossed a mark: silenced',   test: (s) => s.acked === true && s.crossedMark !== null, then: 'silence' },
+  { when: 'acknowledged, repeat due: silenced',       test: (s) => s.acked === true && s.repeatDue,      then: 'silence' },
   { when: 'crossed a remindDays mark, same level',   test: (s) => s.crossedMark !== null,               then: 'remind' },
   { when: 'still critical/expired/failing, repeatHours passed', test: (s) => s.repeatDue,              then: 'repeat' },
   { when: 'nothing new',                             test: () => true,                                  then: 'none' },
@@ -88,22 +93,23 @@ function detectRenewal(prev: AlertState, input: ConditionInput): Renewal | null 
 
 const minMark = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
-export function situation(prev: AlertState | null, input: ConditionInput, settings: MachineSettings, now: Date): Situation {
-  if (!prev) return { first: true, was: 'ok', level: input.level, renewed: null, crossedMark: null, repeatDue: false };
+export function situation(prev: AlertState | null, input: ConditionInput, settings: MachineSettings, now: Date, acked = false): Situation {
+  if (!prev) return { first: true, was: 'ok', level: input.level, renewed: null, crossedMark: null, repeatDue: false, acked };
   const renewed = detectRenewal(prev, input);
   const covered = coveredMark(input.daysLeft, settings.remindDays);
   const crossedMark = !renewed && covered !== null && (prev.mark === null || covered < prev.mark) ? covered : null;
   const since = prev.lastEventAt ? now.getTime() - Date.parse(prev.lastEventAt) : Infinity;
   const repeatDue = REPEATING.has(input.level) && input.level === prev.level && since >= settings.repeatHours * 3_600_000;
-  return { first: false, was: prev.level, level: input.level, renewed, crossedMark, repeatDue };
+  return { first: false, was: prev.level, level: input.level, renewed, crossedMark, repeatDue, acked };
 }
 
 /**
  * One cycle for one condition: the next state and at most one event.
- * `idPrefix` (`<credential>:<condition>:`) makes the event ids global.
+ * `idPrefix` (`<credential>:<condition>:`) makes the event ids global. `acked`: an acknowledgement
+ * is in force (reminders and repeats are silenced; firings still go out).
  */
-export function step(prev: AlertState | null, input: ConditionInput, settings: MachineSettings, now: Date, idPrefix = ''): Step {
-  const s = situation(prev, input, settings, now);
+export function step(prev: AlertState | null, input: ConditionInput, settings: MachineSettings, now: Date, idPrefix = '', acked = false): Step {
+  const s = situation(prev, input, settings, now, acked);
   const row = decide(s);
   const at = now.toISOString();
   const covered = coveredMark(input.daysLeft, settings.remindDays);
@@ -136,6 +142,7 @@ export function step(prev: AlertState | null, input: ConditionInput, settings: M
 
   switch (row.then) {
     case 'track':
+    case 'silence':
     case 'none':
       return { row, situation: s, next: base, event: null };
     case 'fire': {

@@ -6,27 +6,33 @@ import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
 import { step } from './machine.js';
 import { insertEvent, loadStates, saveState, stateKey } from './store.js';
-import type { AlertEvent, Condition, ConditionInput, Level } from './types.js';
+import { CONDITIONS, type AlertEvent, type Condition, type ConditionInput, type Level } from './types.js';
+import { activeAcks, endAck, type AckEndReason } from '../store/acks.js';
+import { ackInForce } from '../ack.js';
 
 /** A credential's `notify` list, else `defaults.notify`. */
 export function routeFor(credential: Pick<CredentialConfig, 'notify'> | undefined, config: Pick<Config, 'defaults'>): string[] {
   return credential?.notify ?? config.defaults.notify;
 }
 
-/** What each condition of a result looks like to the state machine; probe only when a probe ran. */
+const outOfUse = (r: CredentialResult) => r.rotation?.role === 'predecessor' && (r.rotation.state === 'switched' || r.rotation.state === 'retired');
+
+/** What each condition of a result looks like to the state machine; probe only when there is a probe result. */
 export function conditionInputs(r: CredentialResult): [Condition, ConditionInput][] {
   const out: [Condition, ConditionInput][] = [
     [
       'expiry',
       {
         level: r.levels.expiry,
-        daysLeft: r.daysLeft,
+        // A predecessor out of use passes no more remindDays marks: its countdown concerns no one.
+        daysLeft: outOfUse(r) ? null : r.daysLeft,
         expiresAt: r.expiresAt,
         fingerprints: [...new Set(r.certificates.map((c) => c.fingerprint256))],
       },
     ],
   ];
-  // No probe this cycle (`--no-probe`, a kind without one) says nothing about the probe condition.
+  // No probe result (a kind without one, nothing recorded yet) says nothing about the probe condition;
+  // a kept one (`probe.interval`, `--no-probe`, budget) carries its unchanged level.
   if (r.probe) out.push(['probe', { level: r.levels.probe, daysLeft: null, expiresAt: null, fingerprints: [] }]);
   return out;
 }
@@ -56,17 +62,35 @@ export function processResults(
   // `check --notify` on the same database run the machine one after the other, never on stale state.
   return db.transaction(() => {
     const states = loadStates(db);
+    const acks = activeAcks(db);
+    const at = now.toISOString();
     const queued: QueuedEvent[] = [];
     for (const result of results) {
       const credential = creds.get(result.id);
+      let ack = acks.get(result.id);
+      // `--until` is compared with the run's clock, like every other instant.
+      if (ack && !ackInForce(ack, now)) {
+        endAck(db, result.id, at, 'until');
+        ack = undefined;
+      }
+      let ended: AckEndReason | null = null;
+      const levels = new Map<Condition, Level>();
       for (const [condition, input] of conditionInputs(result)) {
-        const s = step(states.get(stateKey(result.id, condition)) ?? null, input, settings, now, `${result.id}:${condition}:`);
-        saveState(db, result.id, condition, s.next, now.toISOString());
+        const s = step(states.get(stateKey(result.id, condition)) ?? null, input, settings, now, `${result.id}:${condition}:`, ack !== undefined);
+        saveState(db, result.id, condition, s.next, at);
+        levels.set(condition, s.next.level);
+        // A new firing or an escalation is sent and ends the acknowledgement: it is news.
+        if (ack && s.row.then === 'fire' && !ended) ended = s.situation.first || s.situation.was === 'ok' || s.event?.deescalated ? 'firing' : 'escalation';
         if (!s.event) continue;
-        const event = buildEvent({ draft: s.event, condition, result, credential, config, now });
+        const event = buildEvent({ draft: s.event, condition, result, credential, config, now, ack });
         const notifiers = routeFor(credential, config);
         if (insertEvent(db, event, condition, s.next.level, notifiers, wallNow)) queued.push({ event, condition, level: s.next.level, notifiers });
       }
+      if (ack && !ended) {
+        const allOk = CONDITIONS.every((c) => (levels.get(c) ?? states.get(stateKey(result.id, c))?.level ?? 'ok') === 'ok');
+        if (allOk) ended = 'resolved';
+      }
+      if (ended) endAck(db, result.id, at, ended);
     }
     return queued;
   }).immediate();

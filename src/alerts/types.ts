@@ -1,5 +1,5 @@
 // Plain data of the alert stage: what the state machine reads and writes, and the event contract.
-import type { ExpiryLevel, ProbeLevel } from '../types.js';
+import type { ExpiryLevel, ProbeLevel, Rotation } from '../types.js';
 
 export const CONDITIONS = ['expiry', 'probe'] as const;
 export type Condition = (typeof CONDITIONS)[number];
@@ -22,6 +22,8 @@ export interface AlertEvent {
   summary: string;
   reasons: string[];
   occurredAt: string;
+  /** Only for a credential of a rotation pair: where the pair stood when the event occurred. */
+  rotation?: Rotation;
 }
 
 /** What has been announced for one condition of one credential (a row of `alert_state`). */

@@ -1,4 +1,5 @@
 import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
+import { projectionLines, projectRequests } from '../config/budget.js';
 
 /** Loads and lints the config; touches no network and no database. */
 export function validateCommand(opts: GlobalOptions): number {
@@ -11,5 +12,7 @@ export function validateCommand(opts: GlobalOptions): number {
       (warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '') +
       '\n',
   );
+  // What the probes will spend of billed quotas: one line per probing credential.
+  for (const line of projectionLines(config, projectRequests(config))) process.stdout.write(`${line}\n`);
   return EXIT.ok;
 }

@@ -19,6 +19,8 @@ import {
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
 import { readFailure } from '../read-failure.js';
+import { budgetProblems, projectRequests } from './budget.js';
+import { checkRotations } from './rotation.js';
 
 export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
@@ -200,6 +202,7 @@ function lint(config: Config): ConfigProblem[] {
     const mine = config.credentials.filter((c) => c.kind === name);
     if (mine.length) out.push(...kind.lint(mine));
   }
+  if (config.credentials.some((c) => c.probe?.budget !== undefined)) out.push(...budgetProblems(projectRequests(config)));
   return out;
 }
 
@@ -225,7 +228,9 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
   if (!top.success) problems.push(...formatIssues(top.error.issues, []));
 
   // Items are validated even when the top level has problems, so one run lists everything.
-  const kindSchema = memo((name) => z.strictObject({ ...commonCredentialShape, ...kinds.get(name)!.schema(h).shape }));
+  const kindSchema = memo((name) =>
+    z.strictObject({ ...commonCredentialShape, switchedAt: h.date().optional(), ...kinds.get(name)!.schema(h).shape }),
+  );
   const notifierSchema = memo((type) =>
     z.strictObject({
       name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
@@ -246,6 +251,7 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
     credentials: credentialList.filter((c): c is CredentialConfig => c !== null),
   };
   crossCheck(config, problems);
+  problems.push(...checkRotations(credentialList, rawCredentials));
 
   // An unset ${NAME} or unreadable xFile already explains the value at that path (for xFile, at x);
   // the schema's complaint about the same value adds nothing.

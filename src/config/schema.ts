@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Secret } from '../secret.js';
+import { durationSchema } from './helpers.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {
@@ -32,6 +33,8 @@ export const probeDefaultsSchema = z.strictObject({
   timeoutMs: int(100, 600000).default(10000),
   concurrency: int(1, 1000).default(8),
   failuresBeforeAlert: int(1, 100).default(2),
+  /** Least time between two probes of one credential (ms); unset: every cycle. */
+  interval: durationSchema().optional(),
 });
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
@@ -61,9 +64,11 @@ export interface CredentialConfig {
   notify?: string[];
   environment?: string;
   replaces?: string;
+  /** On a successor: when the integration moved to it (rotation). */
+  switchedAt?: Date;
   renewalLeadDays: number;
   thresholds?: { warningDays?: number; criticalDays?: number };
-  probe?: { timeoutMs?: number; failuresBeforeAlert?: number; [key: string]: unknown };
+  probe?: { timeoutMs?: number; failuresBeforeAlert?: number; interval?: number; budget?: number; [key: string]: unknown };
   [key: string]: unknown;
 }
 

@@ -7,6 +7,7 @@ import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { dailyHistory, lastCheck } from '../store/results.js';
 import { eventsForCredential } from '../alerts/store.js';
+import { probeRequestTotals } from '../store/probe-requests.js';
 import { assessHealth, probeDatabaseWrite, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
@@ -164,6 +165,7 @@ export class Daemon {
           notifications: this.#alerts?.notificationCounts() ?? [],
           outboxBacklog: this.#alerts?.backlog() ?? null,
           cycles: { ...this.#cycles },
+          probeRequests: probeRequestTotals(this.#db),
           x509: this.#config.server.metrics?.x509CertificateExporter ? x509Family(this.#config, report.credentials, new Date()) : undefined,
         });
       },

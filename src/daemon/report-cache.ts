@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
 import { recordedReport } from '../commands/status.js';
+import { ackVersion } from '../store/acks.js';
 
 /**
  * The recorded report, rebuilt only when a new check was recorded (by this daemon or by a
@@ -17,7 +18,8 @@ export class ReportCache {
 
   get(config: Config): CheckReport {
     const row = this.db.prepare('SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
-    const key = String(row.id ?? 0);
+    // An `ack` from another process changes what is shown without a new check.
+    const key = `${row.id ?? 0}:${ackVersion(this.db)}`;
     if (this.#report && key === this.#key && config === this.#config) return this.#report;
     this.#report = recordedReport(config, this.db);
     this.#key = key;

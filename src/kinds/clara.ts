@@ -105,4 +105,6 @@ export const claraKind: Kind<ClaraCredential> = {
   },
   // The probe layer pulls in undici; load it only when a probe actually runs.
   probe: async (cred, ctx) => (await import('../probe/clara.js')).probeClara(cred, ctx),
+  // One call per X-Tax-Identifier (one without), and a token from /oauth/token.
+  probeCost: (cred) => ({ calls: Math.max(1, cred.probe?.taxIdentifiers?.length ?? 0), token: true }),
 };

@@ -97,6 +97,7 @@ export const clarusKind: Kind<ClarusCredential> = {
     });
   },
   probe: (cred, ctx) => probeClarus(cred, ctx),
+  probeCost: (cred) => ({ calls: 1, token: cred.oauth !== undefined }),
   lint: (creds) => [
     ...sharedAcrossEnvironments(
       creds,

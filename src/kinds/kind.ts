@@ -21,6 +21,15 @@ export interface ProbeContext {
    * changes; values with a `close()` method are closed then.
    */
   state: Map<string, unknown>;
+  /** Every HTTP request the probe makes is counted here, by type (billed quotas; `probe.budget`). */
+  requests?: { token: number; call: number };
+}
+
+/** What one probe costs in requests: its test calls, and whether it needs a token from an endpoint. */
+export interface ProbeCost {
+  calls: number;
+  /** True when the probe asks a token endpoint (once per token lifetime while cached). */
+  token: boolean;
 }
 
 /**
@@ -37,6 +46,8 @@ export interface Kind<C extends CredentialConfig = CredentialConfig> {
   inspect(cred: C, ctx: InspectContext): Promise<Observation>;
   /** A live test call. Never throws: failures are classified into the result. */
   probe?(cred: C, ctx: ProbeContext): Promise<ProbeResult>;
+  /** Requests one probe makes (for `probe.budget` and the projection `validate` prints). */
+  probeCost?(cred: C): ProbeCost;
   /** Lint across all credentials of this kind (warnings only; `validate` prints them). */
   lint?(creds: readonly C[]): ConfigProblem[];
 }

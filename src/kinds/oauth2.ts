@@ -82,6 +82,7 @@ export const oauth2Kind: Kind<OAuth2Credential> = {
     });
   },
   probe: (cred, ctx) => probeOAuth2(cred, ctx),
+  probeCost: (cred) => ({ calls: cred.probe?.url ? 1 : 0, token: true }),
   lint: (creds) =>
     sharedAcrossEnvironments(
       creds,

@@ -6,6 +6,7 @@ import type { NotifierConfig } from '../config/schema.js';
 import type { AlertEvent, Condition, Level } from '../alerts/types.js';
 import type { NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
+import { rotationLine } from '../rotation.js';
 
 export interface AlertmanagerConfig extends NotifierConfig {
   type: 'alertmanager';
@@ -46,6 +47,8 @@ function annotationsOf(e: AlertEvent): Record<string, string> {
   const a: Record<string, string> = { summary: e.summary };
   if (e.credential.runbook) a.runbook_url = e.credential.runbook;
   if (e.reasons.length) a.description = e.reasons.join('\n');
+  // An annotation, not a label: the state changes during the rotation, and labels are the alert's identity.
+  if (e.rotation) a.rotation = rotationLine(e.credential.id, e.rotation);
   return a;
 }
 

@@ -10,6 +10,7 @@ import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext }
 import { byEventUrgency, digestCounts } from '../alerts/digest.js';
 import { dateOf, headline } from './slack.js';
 import { readFailure } from '../read-failure.js';
+import { rotationLine } from '../rotation.js';
 
 export interface EmailConfig extends NotifierConfig {
   type: 'email';
@@ -49,6 +50,7 @@ export function facts(e: AlertEvent): [label: string, value: string | null][] {
     ['Renew by', dateOf(e.renewBy)],
     ['Owner', e.credential.owner],
     ['Runbook', e.credential.runbook],
+    ...(e.rotation ? [['Rotation', rotationLine(e.credential.id, e.rotation)] as [string, string]] : []),
   ];
 }
 

@@ -10,6 +10,7 @@ import type { AlertEvent } from '../alerts/types.js';
 import { groupAboveField, type NotifierPlugin, type NotifyContext } from './notifier.js';
 import { byEventUrgency as byUrgency, digestCounts } from '../alerts/digest.js';
 import { networkError, scrub, statusError, urlSecrets } from './http.js';
+import { rotationLine } from '../rotation.js';
 
 export interface SlackConfig extends NotifierConfig {
   type: 'slack';
@@ -71,6 +72,7 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
         field('Renew by', orDash(dateOf(e.renewBy))),
         field('Owner', escapeMrkdwn(orDash(e.credential.owner))),
         field('Runbook', runbook),
+        ...(e.rotation ? [field('Rotation', escapeMrkdwn(rotationLine(e.credential.id, e.rotation)))] : []),
       ],
     },
   ];

@@ -73,7 +73,11 @@ export async function runBearerProbe(spec: BearerProbeSpec, ctx: ProbeContext, o
     const getToken = async (): Promise<CachedToken | null> => {
       if (auth.type === 'static' || !cache) return null;
       const grant = { ...auth.grant, refreshToken: cache.refreshToken(auth.grant.refreshToken) };
-      const got = await cache.get(grantKey(auth.grant), () => fetchToken(agent, grant, { timeoutMs: ctx.timeoutMs, clock }));
+      const got = await cache.get(grantKey(auth.grant), () => {
+        // Counted when made, whatever its outcome: a refused or failed request may still be billed.
+        if (ctx.requests) ctx.requests.token++;
+        return fetchToken(agent, grant, { timeoutMs: ctx.timeoutMs, clock });
+      });
       if (!got.cached) ctx.log.debug({ tokenEndpoint: endpointName(grant.tokenUrl), tokenExpiresAt: iso(got.token.expiresAt) }, 'fetched a new access token');
       tokenExpiresAt = iso(got.token.expiresAt);
       return got;
@@ -158,6 +162,7 @@ async function callOnce(
   clock: () => number,
 ): Promise<Outcome> {
   const what = whatOf(call);
+  if (ctx.requests) ctx.requests.call++;
   const user = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const headers: Record<string, string> = {
     accept: 'application/json',

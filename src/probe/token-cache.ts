@@ -92,3 +92,9 @@ export function tokenCacheFor(state: Map<string, unknown>, clock: () => number):
   }
   return cache;
 }
+
+/** Whether the credential's state holds a token the next probe will reuse (no token request). */
+export function hasUsableToken(state: Map<string, unknown>, nowMs = Date.now()): boolean {
+  const t = (state.get(TOKEN_STATE_KEY) as TokenCache | undefined)?.current();
+  return t !== undefined && nowMs < refreshAt(t);
+}

@@ -15,12 +15,21 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
 function probeCell(r: CredentialResult): string {
   if (!r.probe) return '-';
+  if (r.probe.skipped === 'budget') return 'skipped: budget';
   if (r.probe.ok) return `ok ${r.probe.latencyMs}ms`;
   return r.probe.error?.code ?? `failed at ${r.probe.stage}`;
 }
 
+/** "ready → clara-new", "switched ← clara-old": the pair's state and which way it goes. */
+function rotationCell(r: CredentialResult): string {
+  if (!r.rotation) return '-';
+  return `${r.rotation.state} ${r.rotation.role === 'predecessor' ? '→' : '←'} ${r.rotation.peer}`;
+}
+
 /** A plain-text table, worst first; colours only when writing to a terminal. */
 export function renderTable(report: CheckReport, colour: boolean): string {
+  // The rotation column appears only when some credential is part of a rotation.
+  const rotating = report.credentials.some((r) => r.rotation);
   const rows = [...report.credentials].sort(byUrgency).map((r) => [
     r.status,
     r.id,
@@ -29,9 +38,10 @@ export function renderTable(report: CheckReport, colour: boolean): string {
     r.daysLeft === null ? '-' : String(r.daysLeft),
     day(r.renewBy),
     probeCell(r),
+    ...(rotating ? [rotationCell(r)] : []),
     r.reasons[0] ?? '',
   ]);
-  const header = ['STATUS', 'CREDENTIAL', 'KIND', 'EXPIRES', 'DAYS', 'RENEW BY', 'PROBE', 'REASON'];
+  const header = ['STATUS', 'CREDENTIAL', 'KIND', 'EXPIRES', 'DAYS', 'RENEW BY', 'PROBE', ...(rotating ? ['ROTATION'] : []), 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], status?: Status) =>
     cells

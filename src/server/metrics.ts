@@ -24,6 +24,8 @@ export interface MetricsSnapshot {
   lastCycle: { durationMs: number; finishedAt: number } | null;
   /** Cycles run by this process, by outcome. */
   cycles: { ok: number; failed: number };
+  /** Requests probes made per credential and type, all months (persisted). */
+  probeRequests?: { id: string; type: string; count: number }[];
   /** The x509-certificate-exporter-compatible family, when `server.metrics.x509CertificateExporter` is on. */
   x509?: X509Family;
 }
@@ -111,6 +113,15 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
       probeSuccess.set({ id: c.id }, c.probe.ok ? 1 : 0);
       probeDuration.set({ id: c.id }, c.probe.latencyMs / 1000);
     }
+  }
+  if (s.probeRequests) {
+    const requests = new Counter({
+      name: 'credwatch_probe_requests_total',
+      help: 'HTTP requests made by live probes (billed by some providers), by credential and type: token or call',
+      labelNames: ['id', 'type'] as const,
+      registers,
+    });
+    for (const r of s.probeRequests) requests.inc({ id: r.id, type: r.type }, r.count);
   }
   for (const n of s.notifications) notifications.inc({ notifier: n.notifier, outcome: n.outcome }, n.count);
   if (s.lastCycle) {

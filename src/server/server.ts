@@ -18,6 +18,7 @@ import { credentialBadge, unknownBadge } from './badge.js';
 import { daysLeft } from '../evaluate.js';
 import type { DailyHistory, StoredResult } from '../store/results.js';
 import type { CredentialEventRow } from '../alerts/store.js';
+import { buildPlan } from '../plan.js';
 
 export interface ServerContext {
   /** The config in force now (it changes on SIGHUP). */
@@ -99,6 +100,10 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
   switch (path) {
     case '/status':
       return json(res, 200, reportJson(ctx.report()));
+    case '/plan': {
+      const report = ctx.report();
+      return json(res, 200, buildPlan(ctx.config(), report.credentials, new Date()));
+    }
     case '/metrics': {
       const { contentType, body } = await renderMetrics(ctx.metrics(), ctx.processRegistry);
       return send(res, 200, contentType, body);

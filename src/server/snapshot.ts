@@ -10,6 +10,7 @@ export function metricsSnapshot(
     notifications: MetricsSnapshot['notifications'];
     outboxBacklog: number | null;
     cycles: MetricsSnapshot['cycles'];
+    probeRequests?: NonNullable<MetricsSnapshot['probeRequests']>;
     x509?: MetricsSnapshot['x509'];
   },
 ): MetricsSnapshot {
@@ -28,6 +29,13 @@ export function metricsSnapshot(
       ? { durationMs: extra.lastCheck.durationMs, finishedAt: Date.parse(extra.lastCheck.startedAt) + extra.lastCheck.durationMs }
       : null,
     cycles: extra.cycles,
+    // Only configured credentials, like every other series.
+    ...(extra.probeRequests ? { probeRequests: configuredOnly(extra.probeRequests, report) } : {}),
     ...(extra.x509 ? { x509: extra.x509 } : {}),
   };
+}
+
+function configuredOnly<T extends { id: string }>(rows: T[], report: CheckReport): T[] {
+  const ids = new Set(report.credentials.map((c) => c.id));
+  return rows.filter((r) => ids.has(r.id));
 }

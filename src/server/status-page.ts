@@ -1,6 +1,7 @@
 // Pure: StatusView → one self-contained HTML document (inline CSS, no scripts, no external assets).
 import { STATUSES } from '../types.js';
 import { esc, safeHref } from './html.js';
+import { ackText } from '../ack.js';
 import type { PageCredential, PageStatus, StatusView, TimelineEntry, ViewFilter } from './status-view.js';
 import { DEFAULT_REFRESH_SECONDS as DEFAULT_REFRESH, refreshTags } from './refresh.js';
 
@@ -40,7 +41,9 @@ td.status{border-left:5px solid var(--c)}
 .tab{font-variant-numeric:tabular-nums}
 .days{font-size:17px;font-weight:700;color:var(--c)}
 .reasons{margin:4px 0 0;padding:0;list-style:none;font-size:13px;color:var(--muted)}
+.rotation,.next{margin-top:4px}
 .ok{color:#1f883d}.bad{color:#cf222e}
+.ack{margin-top:4px;color:#0969da}
 a{color:#0969da}
 @media (prefers-color-scheme:dark){a{color:#4493f8}}
 .timeline{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 12px}
@@ -89,7 +92,9 @@ function probeCell(c: PageCredential): string {
   if (!p) return '<span class="muted">no probe</span>';
   const verdict = p.ok ? '<span class="ok nowrap">✓ ok</span>' : `<span class="bad nowrap">✗ ${esc(p.error?.code ?? `stopped at ${p.stage}`)}</span>`;
   const http = p.httpStatus !== null ? ` · HTTP&nbsp;${esc(p.httpStatus)}` : '';
-  return `<div>${verdict}<span class="muted small tab"> · ${esc(Math.round(p.latencyMs))}&nbsp;ms${http}</span><br><span class="muted small tab">${esc(when(c.checkedAt))}</span></div>`;
+  const skipped = p.skipped === 'budget' ? '<br><span class="bad small">skipped: over budget</span>' : '';
+  const spent = p.requestsThisMonth !== undefined ? `<br><span class="muted small tab">${esc(p.requestsThisMonth)} request${p.requestsThisMonth === 1 ? '' : 's'} this month</span>` : '';
+  return `<div>${verdict}<span class="muted small tab"> · ${esc(Math.round(p.latencyMs))}&nbsp;ms${http}</span><br><span class="muted small tab">${esc(when(p.probedAt ?? c.checkedAt))}</span>${skipped}${spent}</div>`;
 }
 
 function runbookCell(url: string | null): string {
@@ -129,13 +134,32 @@ function filters(v: StatusView, refresh?: number): string {
   return group('Environment', 'environment', v.environments) + group('Owner', 'owner', v.owners);
 }
 
+/** The rotation pair and the next renewal step (`credwatch plan`), overdue marked. */
+function renewalLines(c: PageCredential): string {
+  const out: string[] = [];
+  if (c.rotation) {
+    const r = c.rotation;
+    const pair = r.role === 'predecessor' ? `successor ${esc(r.peer)}` : `replaces ${esc(r.peer)}`;
+    const overlap = r.overlapDaysLeft !== null ? ` · ${esc(r.overlapDaysLeft)} d overlap left` : '';
+    out.push(`<div class="rotation small">rotation: ${pair} · <b>${esc(r.state)}</b>${overlap}</div>`);
+  }
+  if (c.next) {
+    const overdue = c.next.overdue ? ' <b class="bad">overdue</b>' : '';
+    out.push(`<div class="next small" data-overdue="${c.next.overdue}">next step: ${esc(c.next.step)} by ${esc(day(c.next.due))}${overdue}</div>`);
+  }
+  return out.join('');
+}
+
 function row(c: PageCredential): string {
   const colour = COLOURS[c.status];
   const reasons = c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
   const desc = c.description ? ` <span class="muted small">— ${esc(c.description)}</span>` : '';
+  const ack = c.ack
+    ? `<div class="ack small" data-ack>✓ ${esc(ackText(c.ack))} <span class="muted">(since ${esc(when(c.ack.at))}${c.ack.until ? `, until ${esc(when(c.ack.until))}` : ''})</span></div>`
+    : '';
   return `<tr data-credential="${esc(c.id)}" style="--c:${colour}">
 <td class="status" data-label="Status"><span class="badge" style="background:${colour}">${esc(c.status)}</span></td>
-<td class="main"><div><a class="id" href="/credentials/${encodeURIComponent(c.id)}">${esc(c.id)}</a> <span class="muted small">${esc(c.kind)}</span>${envTag(c)}${desc}</div>${reasons}</td>
+<td class="main"><div><a class="id" href="/credentials/${encodeURIComponent(c.id)}">${esc(c.id)}</a> <span class="muted small">${esc(c.kind)}</span>${envTag(c)}${desc}</div>${reasons}${ack}${renewalLines(c)}</td>
 <td data-label="Days left"><span class="days num">${esc(daysText(c.daysLeft))}</span></td>
 <td data-label="Expires"><span class="num">${esc(day(c.expiresAt))}</span></td>
 <td data-label="Renew by">${renewByCell(c)}</td>

@@ -2,7 +2,9 @@
 import type { Config } from '../config/schema.js';
 import { byUrgency, daysLeft } from '../evaluate.js';
 import { credentialRef } from '../alerts/event.js';
-import { summarize, type CheckReport, type CredentialResult, type ProbeResult, type Status, type Summary } from '../types.js';
+import type { Acknowledgement } from '../types.js';
+import { summarize, type CheckReport, type CredentialResult, type ProbeResult, type Rotation, type Status, type Summary } from '../types.js';
+import { buildPlan, isOverdue, nextStep, type PlanStep } from '../plan.js';
 
 export type PageStatus = Status | 'pending';
 
@@ -19,6 +21,11 @@ export interface PageCredential {
   owner: string | null;
   runbook: string | null;
   reasons: string[];
+  /** Someone is on it (`credwatch ack`). */
+  ack: Acknowledgement | null;
+  rotation: Rotation | null;
+  /** The credential's next renewal step (`credwatch plan`), null when all are done. */
+  next: (PlanStep & { overdue: boolean }) | null;
   environment: string | null;
   /** The renew-by date has passed (renewal should have started). */
   renewOverdue: boolean;
@@ -64,11 +71,17 @@ export const TIMELINE_LENGTH = 12;
 
 type Recorded = CredentialResult & { checkedAt?: string };
 
+function nextOf(plan: Parameters<typeof nextStep>[0] | undefined, now: Date): PageCredential['next'] {
+  const step = plan ? nextStep(plan) : null;
+  return step ? { ...step, overdue: isOverdue(step, now) } : null;
+}
+
 export function buildStatusView(config: Config, report: CheckReport, now: Date, filter: ViewFilter = {}): StatusView {
   const byId = new Map<string, Recorded>(report.credentials.map((r) => [r.id, r as Recorded]));
   const checked = [...report.credentials].sort(byUrgency).map((r) => r.id);
   const unchecked = config.credentials.filter((c) => !byId.has(c.id)).map((c) => c.id);
   const configById = new Map(config.credentials.map((c) => [c.id, c]));
+  const plans = new Map(buildPlan(config, report.credentials, now).credentials.map((p) => [p.id, p]));
 
   const all: PageCredential[] = [...checked, ...unchecked].map((id) => {
     const cred = configById.get(id)!;
@@ -89,8 +102,12 @@ export function buildStatusView(config: Config, report: CheckReport, now: Date, 
       owner: ref.owner,
       runbook: ref.runbook,
       reasons: r?.reasons ?? ['not checked yet'],
+      ack: r?.ack ?? null,
+      rotation: r?.rotation ?? null,
+      next: nextOf(plans.get(id), now),
       environment: cred.environment ?? null,
-      renewOverdue: r?.renewBy ? Date.parse(r.renewBy) <= now.getTime() : false,
+      // Past renew-by with no successor configured (a predecessor's successor is the renewal).
+      renewOverdue: r?.renewBy ? Date.parse(r.renewBy) <= now.getTime() && r.rotation?.role !== 'predecessor' : false,
     };
   });
   const environments = [...new Set(all.flatMap((c) => (c.environment ? [c.environment] : [])))].sort();

@@ -17,6 +17,7 @@ interface ResultRow {
   expiry_level: ExpiryLevel;
   probe_level: ProbeLevel;
   reasons: string;
+  rotation: string | null;
 }
 
 export interface StoredResult extends CredentialResult {
@@ -37,6 +38,7 @@ function fromRow(r: ResultRow): StoredResult {
     certificates: JSON.parse(r.certificates),
     levels: { expiry: r.expiry_level, probe: r.probe_level },
     probeFailures: r.probe_failures,
+    rotation: r.rotation ? JSON.parse(r.rotation) : null,
     checkedAt: r.checked_at,
   };
 }
@@ -52,8 +54,8 @@ export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): numbe
     'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)',
   );
   const insertResult = db.prepare(`INSERT INTO results
-    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const setLatest = db.prepare(
     'INSERT INTO latest_results (credential_id, result_id) VALUES (?, ?) ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id',
   );
@@ -78,6 +80,7 @@ export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): numbe
         r.levels.expiry,
         r.levels.probe,
         JSON.stringify(r.reasons),
+        r.rotation ? JSON.stringify(r.rotation) : null,
       ).lastInsertRowid;
       setLatest.run(r.id, resultId);
     }
@@ -100,14 +103,21 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
 export interface PreviousProbe {
   probeFailures: number;
   probe: ProbeResult | null;
+  /** When that result was recorded (a probe recorded before `probedAt` existed ran then). */
+  checkedAt: string;
 }
 
 /** The last probe state of every credential, without parsing the rest of each result. */
 export function previousProbes(db: Db): Map<string, PreviousProbe> {
   const rows = db
-    .prepare('SELECT r.credential_id, r.probe_failures, r.probe FROM latest_results l JOIN results r ON r.id = l.result_id')
-    .all() as { credential_id: string; probe_failures: number; probe: string | null }[];
-  return new Map(rows.map((r) => [r.credential_id, { probeFailures: r.probe_failures, probe: r.probe ? (JSON.parse(r.probe) as ProbeResult) : null }]));
+    .prepare('SELECT r.credential_id, r.probe_failures, r.probe, r.checked_at FROM latest_results l JOIN results r ON r.id = l.result_id')
+    .all() as { credential_id: string; probe_failures: number; probe: string | null; checked_at: string }[];
+  return new Map(
+    rows.map((r) => [
+      r.credential_id,
+      { probeFailures: r.probe_failures, probe: r.probe ? (JSON.parse(r.probe) as ProbeResult) : null, checkedAt: r.checked_at },
+    ]),
+  );
 }
 
 /** History of one credential, newest first. */
