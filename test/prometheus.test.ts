@@ -72,9 +72,11 @@ test('/metrics: prom-client process metrics under standard names, build info, no
     notifications: [{ notifier: 'hook', outcome: 'delivered', count: 2 }],
     outboxBacklog: 0,
     cycles: { ok: 1, failed: 0 },
+    probeRequests: [{ id: 'edge', type: 'call', count: 3 }],
     x509: x509Family(config, report.credentials, new Date()),
   });
   const { body } = await renderMetrics(snap, processRegistry());
+  assert.match(body, /^credwatch_probe_requests_total\{id="edge",type="call"\} 3$/m);
   const ty = types(body);
   for (const name of ['process_cpu_user_seconds_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_version_info']) {
     assert.ok(ty.has(name), `missing ${name}`);
