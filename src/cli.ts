@@ -4,6 +4,7 @@
 // Entry point: parses the command line and hands over to src/commands/. No logic of its own.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from './commands/common.js';
+import { version } from './version.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const configOption = () => new Option('-c, --config <file>', 'config file (default: $CREDWATCH_CONFIG, else ./credwatch.yaml)');
@@ -15,6 +16,7 @@ function finish(code: number): void {
 export function buildProgram(): Command {
   const program = new Command('credwatch')
     .description('Watches certificates, API projects and tokens; warns early, exactly once, and proves each credential still works.')
+    .version(version(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError();
 
@@ -22,7 +24,8 @@ export function buildProgram(): Command {
     .command('check')
     .description('run one cycle now: inspect, probe, evaluate, record; exit 0 ok, 1 warning, 2 worse, 3 bad config')
     .addOption(configOption())
-    .option('--json', 'print the result JSON alone on stdout')
+    .option('--json', 'print the result JSON alone on stdout (same as --format json)')
+    .option('--format <format>', 'table (default), json, or nagios (one status line with perfdata)')
     .option('--only <id>', 'check only this credential (repeatable)', collect)
     .option('--at <iso>', 'evaluate as of this instant instead of now')
     .option('--no-probe', 'skip live probes')
@@ -39,7 +42,9 @@ export function buildProgram(): Command {
     .command('status')
     .description('print the last recorded result of each credential')
     .addOption(configOption())
-    .option('--json', 'print the result JSON alone on stdout')
+    .option('--json', 'print the result JSON alone on stdout (same as --format json)')
+    .option('--format <format>', 'table (default), json, or nagios (one status line with perfdata)')
+    .option('--only <id>', 'only this credential (repeatable)', collect)
     .action(async (opts) => finish((await import('./commands/status.js')).statusCommand(opts)));
 
   program
@@ -50,6 +55,26 @@ export function buildProgram(): Command {
     .option('--only <id>', 'plan only this credential (repeatable)', collect)
     .option('--at <iso>', 'judge done and overdue steps as of this instant instead of now')
     .action(async (opts) => finish((await import('./commands/plan.js')).planCommand(opts)));
+
+  program
+    .command('history')
+    .description('what was recorded for one credential, oldest first')
+    .argument('<id>', 'the credential\'s id')
+    .addOption(configOption())
+    .option('--days <n>', 'how far back, in days (default 30)')
+    .option('--json', 'print JSON alone on stdout')
+    .action(async (id: string, opts) => finish((await import('./commands/history.js')).historyCommand(id, opts)));
+
+  program
+    .command('init')
+    .description('write a commented starter config (and its JSON Schema); never overwrites; exit 0, or 3 if the file exists')
+    .addOption(configOption())
+    .action(async (opts) => finish((await import('./commands/init.js')).initCommand(opts)));
+
+  program
+    .command('schema')
+    .description('print the config file\'s JSON Schema (for editors: yaml-language-server)')
+    .action(async () => finish((await import('./commands/schema.js')).schemaCommand()));
 
   program
     .command('notify')

@@ -30,6 +30,8 @@ export interface CycleOptions {
    * Default true.
    */
   record?: boolean;
+  /** Called as each credential is done (the CLI's progress line on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function selectCredentials(config: Config, only?: readonly string[]): CredentialConfig[] {
@@ -147,6 +149,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const used = requestsInMonth(db, month);
   const acks = activeAcks(db);
   const spentBy = new Map<string, RequestTally>();
+  let done = 0;
 
   const evaluated: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
     const usedBefore = used.get(cred.id) ?? 0;
@@ -173,6 +176,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
       now: opts.now,
     });
     result.ack = ackInForce(ack, opts.now) ? ack : null;
+    opts.onProgress?.(++done, creds.length);
     return result;
   });
   if (!opts.probeStates) await states.close();

@@ -298,7 +298,7 @@ test('the status page in headless Chromium shows every credential; screenshots s
       assert.equal(await page.locator('tbody tr').first().getAttribute('data-credential'), 'soon-key');
       // Escaped, not interpreted.
       assert.ok((await page.locator('tr[data-credential="soon-key"]').innerText()).includes('restricted <key> & co'));
-      assert.equal(await page.locator('tr[data-credential="soon-key"] a').getAttribute('href'), 'https://wiki.example.com/runbooks/stripe?a=1&b=2');
+      assert.equal(await page.locator('tr[data-credential="soon-key"] td[data-label="Runbook"] a').getAttribute('href'), 'https://wiki.example.com/runbooks/stripe?a=1&b=2');
       assert.ok((await page.locator('tr[data-credential="client-cert"]').innerText()).includes('payments-team'));
       await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
       await context.close();

@@ -10,6 +10,7 @@ import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError, type NotifierPlugin } from '../notifiers/notifier.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from './store.js';
+import { planDigests } from './digest.js';
 
 export interface NotifierLookup {
   get(type: string): NotifierPlugin | undefined;
@@ -160,6 +161,72 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     }
   };
 
+  /**
+   * One digest: every delivery of the group claimed, one message sent, every delivery recorded
+   * with the same outcome in one transaction (delivered exactly once each, or retried together).
+   */
+  const attemptDigest = async (group: DueDelivery[]) => {
+    const startedAt = clock();
+    const left = opts.deadline ? opts.deadline.getTime() - startedAt.getTime() : Infinity;
+    if (left < MIN_ATTEMPT_MS || opts.signal?.aborted) return;
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(opts.timeoutMs ?? config.probe.timeoutMs, left));
+    const claimed = group.filter((d) => claim(db, d.seq, d.notifier, owner, startedAt, timeoutMs + LEASE_EXTRA_MS));
+    if (!claimed.length) return;
+    const notifier = claimed[0]!.notifier;
+    summary.attempted += claimed.length;
+    const log = opts.log.child({ notifier, digest: claimed.length });
+    const cfg = config.notifiers.find((n) => n.name === notifier);
+    const plugin = cfg ? plugins.get(cfg.type) : undefined;
+    let error: NotifyError | null = null;
+    if (!cfg || !plugin?.sendDigest) {
+      error = new NotifyError(`no digest-capable notifier named "${notifier}" is configured`, { code: 'notifier_unknown', retryable: false });
+    } else {
+      try {
+        await plugin.sendDigest(claimed.map((d) => d.event), cfg, { log, timeoutMs, now: startedAt, alert: null });
+      } catch (err) {
+        error = asNotifyError(err, notifier);
+      }
+    }
+    const finishedAt = clock();
+    const attempts = Math.max(...claimed.map((d) => d.attempts)) + 1;
+    const oldest = Math.min(...claimed.map((d) => Date.parse(d.createdAt)));
+    const tooOld = finishedAt.getTime() - oldest > policy.giveUpAfterMs;
+    const retry = !!error && error.retryable && !tooOld;
+    const nextAt = error && retry ? new Date(finishedAt.getTime() + retryDelay(attempts, policy, error.retryAfterMs)) : null;
+    db.transaction(() => {
+      for (const d of claimed) {
+        const base = { eventId: d.eventId, notifier, attempt: d.attempts + 1, startedAt, finishedAt };
+        const record: AttemptRecord = !error
+          ? { ...base, outcome: 'delivered' }
+          : {
+              ...base,
+              outcome: retry ? 'retry' : 'failed',
+              errorCode: error.retryable && tooOld ? 'gave_up' : error.code,
+              errorMessage: error.retryable && tooOld ? `gave up after ${attempts} attempts: ${error.message}` : error.message,
+              retryAfterMs: error.retryAfterMs,
+            };
+        finishAttempt(db, { seq: d.seq, notifier, owner }, record, nextAt);
+      }
+    })();
+    if (!error) {
+      summary.delivered += claimed.length;
+      log.info({ events: claimed.map((d) => d.eventId), ms: finishedAt.getTime() - startedAt.getTime() }, 'digest delivered');
+    } else if (retry) {
+      summary.retried += claimed.length;
+      log.warn({ code: error.code, err: error.message, retryAt: nextAt!.toISOString() }, 'digest failed, will retry whole');
+    } else {
+      summary.failed += claimed.length;
+      log.error({ code: error.code, err: error.message }, 'digest failed permanently');
+    }
+  };
+
+  const deliverFor = async (list: DueDelivery[]) => {
+    const cfg = config.notifiers.find((n) => n.name === list[0]!.notifier);
+    const plan = planDigests(list, cfg, !!(cfg && plugins.get(cfg.type)?.sendDigest));
+    for (const group of plan.digests) await attemptDigest(group);
+    await forEachLimited(plan.singles, opts.concurrency ?? 4, attempt);
+  };
+
   for (;;) {
     if (opts.signal?.aborted) break;
     const now = clock();
@@ -177,7 +244,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     for (const d of due) tried.add(keyOf(d));
     const byNotifier = new Map<string, DueDelivery[]>();
     for (const d of due) byNotifier.set(d.notifier, [...(byNotifier.get(d.notifier) ?? []), d]);
-    await Promise.all([...byNotifier.values()].map((list) => forEachLimited(list, opts.concurrency ?? 4, attempt)));
+    await Promise.all([...byNotifier.values()].map(deliverFor));
   }
   return summary;
 }

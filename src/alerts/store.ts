@@ -365,3 +365,36 @@ export function oldestPendingAt(db: Db): Date | null {
     .get() as { at: string | null };
   return row.at ? new Date(row.at) : null;
 }
+
+/** One event of a credential with where it went (for the credential's page). */
+export interface CredentialEventRow {
+  event: AlertEvent;
+  condition: Condition;
+  createdAt: string;
+  deliveries: { notifier: string; status: 'pending' | 'sending' | 'delivered' | 'failed'; attempts: number; deliveredAt: string | null; lastErrorCode: string | null }[];
+}
+
+/** The newest events of one credential queued at or after `since` (wall clock), newest first. */
+export function eventsForCredential(db: Db, credentialId: string, since: Date, limit = 50): CredentialEventRow[] {
+  const events = db
+    .prepare(
+      `SELECT seq, condition, body, created_at FROM alert_events
+       WHERE credential_id = ? AND created_at >= ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .all(credentialId, since.toISOString(), limit) as { seq: number; condition: Condition; body: string; created_at: string }[];
+  const deliveries = db.prepare(
+    'SELECT notifier, status, attempts, delivered_at, last_error_code FROM deliveries WHERE event_seq = ? ORDER BY notifier',
+  );
+  return events.map((e) => ({
+    event: JSON.parse(e.body) as AlertEvent,
+    condition: e.condition,
+    createdAt: e.created_at,
+    deliveries: (deliveries.all(e.seq) as { notifier: string; status: CredentialEventRow['deliveries'][number]['status']; attempts: number; delivered_at: string | null; last_error_code: string | null }[]).map((d) => ({
+      notifier: d.notifier,
+      status: d.status,
+      attempts: d.attempts,
+      deliveredAt: d.delivered_at,
+      lastErrorCode: d.last_error_code,
+    })),
+  }));
+}

@@ -1,14 +1,17 @@
 import { parseDate } from '../config/helpers.js';
 import { createLogger } from '../log.js';
 import { asStoreError, openDatabase } from '../store/db.js';
-import { runCycle } from '../cycle.js';
+import { runCycle, selectCredentials } from '../cycle.js';
 import { notifyAfterCycle } from '../alerts/after-cycle.js';
 import { renderTable } from '../render/table.js';
 import { writeReportJson } from '../render/json.js';
 import { exitCodeFor } from '../types.js';
+import { renderNagios } from '../render/nagios.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
 import { discoverCredentials, isSelectableId } from '../kinds/discovery.js';
 import { parentIdOf } from '../config/derived-id.js';
+import { outputFormat, thresholdsFor } from './format.js';
+import { startProgress } from './progress.js';
 
 export interface CheckOptions extends GlobalOptions {
   json?: boolean;
@@ -16,6 +19,7 @@ export interface CheckOptions extends GlobalOptions {
   at?: string;
   probe?: boolean; // commander's --no-probe
   notify?: boolean;
+  format?: string;
 }
 
 export function parseAt(at: string | undefined): Date {
@@ -28,6 +32,7 @@ export function parseAt(at: string | undefined): Date {
 /** One cycle now: inspect, probe, evaluate, record, print; notify only with --notify. */
 export async function checkCommand(opts: CheckOptions): Promise<number> {
   const now = parseAt(opts.at);
+  const format = outputFormat(opts);
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
   const { config } = loaded;
@@ -46,10 +51,18 @@ export async function checkCommand(opts: CheckOptions): Promise<number> {
   try {
     // `--at` without `--notify` is a forecast: it prints and writes nothing.
     const record = opts.at === undefined || opts.notify === true;
-    const report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record }).catch((err: unknown) => {
-      throw asStoreError(config.database, err);
-    });
-    if (opts.json) writeReportJson(report);
+    const progress = startProgress(process.stderr);
+    progress.update(0, selectCredentials(config, opts.only).length);
+    let report;
+    try {
+      report = await runCycle(config, db, { now, only: opts.only, noProbe: opts.probe === false, log, record, onProgress: progress.update }).catch((err: unknown) => {
+        throw asStoreError(config.database, err);
+      });
+    } finally {
+      progress.stop();
+    }
+    if (format === 'json') writeReportJson(report);
+    else if (format === 'nagios') process.stdout.write(renderNagios(report, thresholdsFor(config)));
     else process.stdout.write(renderTable(report, process.stdout.isTTY === true));
     if (opts.notify) {
       // Delivery problems are logged and stay in the outbox for the next run; the exit code is the statuses'.

@@ -12,6 +12,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'token',
   'refreshToken',
   'url',
+  'routingKey',
 ]);
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -33,7 +33,7 @@ export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = pro
   return resolve(cliPath ?? env.CREDWATCH_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
-function topLevelSchema(h: SchemaHelpers) {
+export function topLevelSchema(h: SchemaHelpers) {
   return z.strictObject({
     database: h
       .file()
@@ -60,6 +60,12 @@ function topLevelSchema(h: SchemaHelpers) {
         // A bearer token a person could guess is no protection: at least 16 characters.
         token: z.string().min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`).pipe(h.secret()).optional(),
         publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+        metrics: z
+          .strictObject({
+            // Opt-in: series named and labelled as x509-certificate-exporter's, for its dashboards and rules.
+            x509CertificateExporter: z.boolean().default(false),
+          })
+          .optional(),
       })
       .default({ listen: '127.0.0.1:9477' }),
     notifiers: z.array(z.unknown()).default([]),

@@ -92,7 +92,7 @@ export interface Config {
   probe: ProbeDefaults;
   schedule: { check: string };
   /** `publicUrl`: where people reach the status page; alerts link there. */
-  server: { listen: string; token?: Secret; publicUrl?: string };
+  server: { listen: string; token?: Secret; publicUrl?: string; metrics?: { x509CertificateExporter: boolean } };
   notifiers: NotifierConfig[];
   /** High availability: several replicas post to one Alertmanager cluster (README). Lint only. */
   ha?: boolean;

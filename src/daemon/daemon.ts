@@ -5,12 +5,14 @@ import type { Config } from '../config/schema.js';
 import { runCycle } from '../cycle.js';
 import { ProbeStates } from '../probe-states.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { lastCheck } from '../store/results.js';
+import { dailyHistory, lastCheck } from '../store/results.js';
+import { eventsForCredential } from '../alerts/store.js';
 import { probeRequestTotals } from '../store/probe-requests.js';
 import { assessHealth, databaseGone, databaseIdentity, diskFull, probeDatabaseWrite, type DatabaseIdentity, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
 import { metricsSnapshot } from '../server/snapshot.js';
+import { x509Family } from '../server/x509-metrics.js';
 import { formatListen } from '../server/listen.js';
 import { createAlertStage, type AlertStage } from './alerts-stage.js';
 import { describeChange, loadForReload } from './reload.js';
@@ -194,8 +196,9 @@ export class Daemon {
       config: () => this.#config,
       report: () => this.#reports.get(this.#config),
       health: () => this.health(),
-      metrics: () =>
-        metricsSnapshot(this.#reports.get(this.#config), {
+      metrics: () => {
+        const report = this.#reports.get(this.#config);
+        return metricsSnapshot(report, {
           lastCheck: lastCheck(this.#db),
           // The server is up a moment before the alert stage: report nothing rather than fail.
           notifications: this.#alerts?.notificationCounts() ?? [],
@@ -204,9 +207,13 @@ export class Daemon {
           cycles: { ...this.#cycles },
           probeRequests: probeRequestTotals(this.#db),
           configReload: { ...this.#configReload },
-        }),
+          x509: this.#config.server.metrics?.x509CertificateExporter ? x509Family(this.#config, report.credentials, new Date()) : undefined,
+        });
+      },
       processRegistry: this.#processRegistry,
       log: this.#log,
+      history: (id, since) => dailyHistory(this.#db, id, since),
+      events: (id, since) => eventsForCredential(this.#db, id, since),
     };
   }
 

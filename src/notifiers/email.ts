@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import { registerSecret, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
-import { NotifyError, type NotifierPlugin } from './notifier.js';
+import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext } from './notifier.js';
+import { byEventUrgency, digestCounts } from '../alerts/digest.js';
 import { dateOf, headline } from './slack.js';
 import { readFailure } from '../read-failure.js';
 import { rotationLine } from '../rotation.js';
@@ -24,6 +25,7 @@ export interface EmailConfig extends NotifierConfig {
     /** Extra CA (PEM file) for a relay with a private certificate. */
     ca?: string;
   };
+  groupAbove?: number;
 }
 
 export interface EmailMessage {
@@ -89,6 +91,48 @@ export function render(e: AlertEvent, config: Pick<EmailConfig, 'from' | 'to'>):
   };
 }
 
+/** Pure: several events as one mail, worst first. Its Message-ID comes from the event ids, so a retry is the same mail. */
+export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailConfig, 'from' | 'to'>): EmailMessage {
+  const sorted = [...events].sort(byEventUrgency);
+  const counts = digestCounts(sorted);
+  const line = (e: AlertEvent) => `${headline(e)}: ${e.summary}`;
+  const text = [
+    `${sorted.length} credwatch alerts (${counts}), worst first:`,
+    '',
+    ...sorted.flatMap((e, i) => [
+      `${i + 1}. ${line(e)}`,
+      ...facts(e)
+        .filter(([k, v]) => v !== null && k !== 'Severity' && k !== 'Event')
+        .map(([k, v]) => `   ${`${k}:`.padEnd(12)}${v}`),
+      `   Event id:   ${e.id}`,
+      '',
+    ]),
+  ].join('\n');
+  const row = (e: AlertEvent) => {
+    const runbook = e.credential.runbook && /^https?:\/\//i.test(e.credential.runbook) ? `<a href="${escapeHtml(e.credential.runbook)}">runbook</a>` : escapeHtml(e.credential.runbook ?? '-');
+    return (
+      `<tr><td><strong>${escapeHtml(headline(e))}</strong></td><td>${escapeHtml(e.credential.id)} (${escapeHtml(e.credential.kind)})</td>` +
+      `<td>${escapeHtml(e.summary)}</td><td>${e.daysLeft === null ? '-' : escapeHtml(String(e.daysLeft))}</td>` +
+      `<td>${escapeHtml(e.credential.owner ?? '-')}</td><td>${runbook}</td></tr>`
+    );
+  };
+  const html =
+    `<!doctype html>\n<html><body>\n<p>${escapeHtml(`${sorted.length} credwatch alerts (${counts}), worst first:`)}</p>\n` +
+    `<table>\n<tr><th align="left">Event</th><th align="left">Credential</th><th align="left">Summary</th><th align="left">Days left</th><th align="left">Owner</th><th align="left">Runbook</th></tr>\n` +
+    sorted.map(row).join('\n') +
+    `\n</table>\n</body></html>\n`;
+  const ids = sorted.map((e) => e.id);
+  return {
+    from: config.from,
+    to: Array.isArray(config.to) ? config.to : [config.to],
+    subject: `[credwatch] ${sorted.length} alerts: ${counts}`,
+    text,
+    html,
+    messageId: `<${createHash('sha256').update([...ids].sort().join('\n')).digest('hex').slice(0, 32)}@credwatch>`,
+    headers: { 'X-Credwatch-Digest': String(ids.length) },
+  };
+}
+
 /** SMTP failures: authentication, rejected addresses or message, and TLS set-up need a person. */
 export function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
   const e = err as { code?: string; responseCode?: number; message?: string };
@@ -129,45 +173,50 @@ export const email: NotifierPlugin<EmailConfig> = {
           if (s.user && !s.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user (or passwordFile)' });
           if (s.password && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
         }),
+      groupAbove: groupAboveField(),
     }),
-  async send(event, config, ctx) {
-    const s = config.smtp;
-    let ca: Buffer | undefined;
-    if (s.ca) {
-      try {
-        ca = readRegularFile(s.ca);
-      } catch (err) {
-        throw new NotifyError(`email ${config.name}: smtp.ca ${s.ca} ${readFailure(err)}`, { code: 'config', retryable: false });
-      }
-    }
-    // AUTH PLAIN sends base64("\0user\0password"); a server that echoes it must not put it in a log.
-    if (s.user && s.password) registerSecret(`\u0000${s.user}\u0000${s.password.reveal()}`);
-    const nodemailer = (await import('nodemailer')).default;
-    const transport = nodemailer.createTransport({
-      host: s.host,
-      port: s.port ?? DEFAULT_PORT[s.tls],
-      secure: s.tls === 'implicit',
-      requireTLS: s.tls === 'starttls',
-      ignoreTLS: s.tls === 'none',
-      auth: s.user && s.password ? { user: s.user, pass: s.password.reveal() } : undefined,
-      tls: ca ? { ca } : undefined,
-      connectionTimeout: ctx.timeoutMs,
-      greetingTimeout: ctx.timeoutMs,
-      socketTimeout: ctx.timeoutMs,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })), ctx.timeoutMs);
-      });
-      await Promise.race([transport.sendMail(render(event, config)), timeout]);
-    } catch (err) {
-      throw classifySmtpError(err, config.name, s.password);
-    } finally {
-      clearTimeout(timer);
-      transport.close();
-    }
-  },
+  send: (event, config, ctx) => deliver(render(event, config), config, ctx),
+  sendDigest: (events, config, ctx) => deliver(renderDigest(events, config), config, ctx),
 };
+
+/** Sends one message over SMTP within the attempt's time; failures classified, the password never in an error. */
+async function deliver(message: EmailMessage, config: EmailConfig, ctx: NotifyContext): Promise<void> {
+  const s = config.smtp;
+  let ca: Buffer | undefined;
+  if (s.ca) {
+    try {
+      ca = readRegularFile(s.ca);
+    } catch (err) {
+      throw new NotifyError(`email ${config.name}: smtp.ca ${s.ca} ${readFailure(err)}`, { code: 'config', retryable: false });
+    }
+  }
+  // AUTH PLAIN sends base64("\0user\0password"); a server that echoes it must not put it in a log.
+  if (s.user && s.password) registerSecret(`\u0000${s.user}\u0000${s.password.reveal()}`);
+  const nodemailer = (await import('nodemailer')).default;
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port ?? DEFAULT_PORT[s.tls],
+    secure: s.tls === 'implicit',
+    requireTLS: s.tls === 'starttls',
+    ignoreTLS: s.tls === 'none',
+    auth: s.user && s.password ? { user: s.user, pass: s.password.reveal() } : undefined,
+    tls: ca ? { ca } : undefined,
+    connectionTimeout: ctx.timeoutMs,
+    greetingTimeout: ctx.timeoutMs,
+    socketTimeout: ctx.timeoutMs,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })), ctx.timeoutMs);
+    });
+    await Promise.race([transport.sendMail(message), timeout]);
+  } catch (err) {
+    throw classifySmtpError(err, config.name, s.password);
+  } finally {
+    clearTimeout(timer);
+    transport.close();
+  }
+}

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { NotifierConfig } from '../config/schema.js';
@@ -30,7 +30,25 @@ export interface NotifierPlugin<C extends NotifierConfig = NotifierConfig> {
   /** The notifier's own keys (`name` and `type` are merged in by the loader). */
   schema(h: SchemaHelpers): z.ZodObject<z.ZodRawShape>;
   send(event: AlertEvent, config: C, ctx: NotifyContext): Promise<void>;
+  /**
+   * Several events of one cycle as one message, worst first (see alerts/digest.ts). Notifiers that
+   * group on their side (Alertmanager, PagerDuty) leave it out and get every event on its own.
+   */
+  sendDigest?(events: AlertEvent[], config: C, ctx: NotifyContext): Promise<void>;
 }
+
+/** More events than this for one digest-capable notifier in one cycle go out as one digest. */
+export const DEFAULT_GROUP_ABOVE = 5;
+
+/** The `groupAbove` key of a digest-capable notifier's schema (absent means DEFAULT_GROUP_ABOVE). */
+export const groupAboveField = () =>
+  z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(100000, 'must be at most 100000')
+    .optional()
+    .meta({ description: `more events than this in one cycle go out as one digest (default ${DEFAULT_GROUP_ABOVE})` });
 
 export interface NotifyErrorOptions {
   code: string;

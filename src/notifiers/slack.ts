@@ -7,13 +7,15 @@ import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
-import type { NotifierPlugin } from './notifier.js';
+import { groupAboveField, type NotifierPlugin, type NotifyContext } from './notifier.js';
+import { byEventUrgency as byUrgency, digestCounts } from '../alerts/digest.js';
 import { networkError, scrub, statusError, urlSecrets } from './http.js';
 import { rotationLine } from '../rotation.js';
 
 export interface SlackConfig extends NotifierConfig {
   type: 'slack';
   url: Secret;
+  groupAbove?: number;
 }
 
 const ICON: Record<string, string> = {
@@ -82,31 +84,68 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
   return { text: e.summary, blocks };
 }
 
+/** Pure: several events as one message, worst first; one line each, packed into sections Slack accepts. */
+export function renderDigest(events: readonly AlertEvent[]): IncomingWebhookSendArguments {
+  const sorted = [...events].sort(byUrgency);
+  const counts = digestCounts(sorted);
+  const title = `credwatch: ${sorted.length} alerts (${counts})`;
+  const lines = sorted.map((e) => {
+    const icon = ICON[e.event === 'resolved' || e.event === 'test' ? e.event : e.severity]!;
+    const runbook = e.credential.runbook ? ` · <${escapeMrkdwn(e.credential.runbook)}|runbook>` : '';
+    const owner = e.credential.owner ? ` · ${escapeMrkdwn(e.credential.owner)}` : '';
+    return clip(`${icon} *${headline(e)}* \`${escapeMrkdwn(e.credential.id)}\` ${escapeMrkdwn(e.summary)}${owner}${runbook}`, SECTION_MAX);
+  });
+  // Slack allows 50 blocks: pack lines into sections of at most 3000 characters, 45 sections at most.
+  const sections: string[] = [];
+  let shown = 0;
+  for (const line of lines) {
+    const last = sections.length - 1;
+    if (last >= 0 && sections[last]!.length + 1 + line.length <= SECTION_MAX) sections[last] += `\n${line}`;
+    else if (sections.length < DIGEST_SECTIONS) sections.push(line);
+    else break;
+    shown++;
+  }
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } },
+    ...sections.map((text) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } })),
+  ];
+  if (shown < lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${lines.length - shown} more: see the status page or \`credwatch status\`` } });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `digest · ${sorted[0]?.occurredAt ?? ''}` }] });
+  return { text: title, blocks };
+}
+
+const DIGEST_SECTIONS = 45;
+
+/** POSTs one message to the webhook; failures classified, the URL never in an error. */
+async function postMessage(message: IncomingWebhookSendArguments, config: SlackConfig, ctx: NotifyContext): Promise<void> {
+  const defaults: IncomingWebhookDefaultArguments = { timeout: ctx.timeoutMs };
+  const { IncomingWebhook } = await import('@slack/webhook');
+  const hook = new IncomingWebhook(config.url.reveal(), defaults);
+  // The client keeps `defaults` by reference and merges it into every payload; its HTTP client
+  // already holds the timeout, so drop it from what Slack receives.
+  delete defaults.timeout;
+  try {
+    await hook.send(message);
+  } catch (err) {
+    // Never pass `err` on: its `original` carries the request config, webhook URL included.
+    const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
+    const res = e.original?.response;
+    if (e.code === 'slack_webhook_http_error' && res) {
+      const detail = typeof res.data === 'string' ? scrub(res.data, urlSecrets(config.url.reveal())) : undefined;
+      throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], detail);
+    }
+    throw networkError(`slack ${config.name}`, e.original ?? err);
+  }
+}
+
 export const slack: NotifierPlugin<SlackConfig> = {
   type: 'slack',
   schema: (h) =>
     z.object({
       // The value is never echoed in the message: it is the webhook's credential.
       url: h.secret().refine((u) => /^https?:\/\/[^\s/]+\/\S*$/i.test(u.reveal()), 'must be an http(s) webhook URL'),
+      groupAbove: groupAboveField(),
     }),
-  async send(event, config, ctx) {
-    const defaults: IncomingWebhookDefaultArguments = { timeout: ctx.timeoutMs };
-    const { IncomingWebhook } = await import('@slack/webhook');
-    const hook = new IncomingWebhook(config.url.reveal(), defaults);
-    // The client keeps `defaults` by reference and merges it into every payload; its HTTP client
-    // already holds the timeout, so drop it from what Slack receives.
-    delete defaults.timeout;
-    try {
-      await hook.send(render(event));
-    } catch (err) {
-      // Never pass `err` on: its `original` carries the request config, webhook URL included.
-      const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
-      const res = e.original?.response;
-      if (e.code === 'slack_webhook_http_error' && res) {
-        const detail = typeof res.data === 'string' ? scrub(res.data, urlSecrets(config.url.reveal())) : undefined;
-        throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], detail);
-      }
-      throw networkError(`slack ${config.name}`, e.original ?? err);
-    }
-  },
+  send: (event, config, ctx) => postMessage(render(event), config, ctx),
+  sendDigest: (events, config, ctx) => postMessage(renderDigest(events), config, ctx),
 };

@@ -3,6 +3,8 @@
 // disappears from /metrics instead of lingering with its last value.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { STATUSES, type Status } from '../types.js';
+import { version } from '../version.js';
+import type { X509Family } from './x509-metrics.js';
 
 export interface MetricsSnapshot {
   credentials: {
@@ -12,6 +14,8 @@ export interface MetricsSnapshot {
     status: Status | null;
     expiries: { source: string; expiresAt: string }[];
     probe: { ok: boolean; latencyMs: number } | null;
+    /** Each certificate's notBefore, by source (a certificate not yet valid is a finding). */
+    notBefore?: { source: string; notBefore: string }[];
   }[];
   /** Monotonic counts per notifier and outcome (persisted, so they survive restarts). */
   notifications: { notifier: string; outcome: string; count: number }[];
@@ -26,14 +30,24 @@ export interface MetricsSnapshot {
   probeRequests?: { id: string; type: string; count: number }[];
   /** The daemon's config: whether the last load or reload took, and when one last did (ms). */
   configReload?: { successful: boolean; lastSuccessAt: number };
+  /** The x509-certificate-exporter-compatible family, when `server.metrics.x509CertificateExporter` is on. */
+  x509?: X509Family;
 }
 
-/** Process metrics (memory, CPU, event loop) live in a long-lived registry of their own. */
+/**
+ * Process metrics (memory, CPU, event loop) live in a long-lived registry of their own, under
+ * prom-client's standard names (`process_*`, `nodejs_*`) so existing Node.js dashboards find them.
+ */
 export function processRegistry(): Registry {
   const reg = new Registry();
-  collectDefaultMetrics({ register: reg, prefix: 'credwatch_' });
+  collectDefaultMetrics({ register: reg });
+  // Gauges must not end in _total (that suffix means "counter" to Prometheus and promtool). These
+  // three are sums of nodejs_active_{handles,requests,resources}{type}, which stay: sum() them.
+  for (const name of GAUGES_NAMED_LIKE_COUNTERS) reg.removeSingleMetric(name);
   return reg;
 }
+
+export const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();
@@ -81,7 +95,21 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     registers,
   });
 
+  new Gauge({
+    name: 'credwatch_build_info',
+    help: 'Always 1; the version of credwatch that serves these metrics',
+    labelNames: ['version'] as const,
+    registers,
+  }).set({ version: version() }, 1);
+  const notBefore = new Gauge({
+    name: 'credwatch_credential_not_before_timestamp_seconds',
+    help: 'Instant from which the certificate (per source: certificate, chain[1], ...) is valid, in Unix seconds',
+    labelNames: ['id', 'kind', 'source'] as const,
+    registers,
+  });
+
   for (const c of s.credentials) {
+    for (const n of c.notBefore ?? []) notBefore.set({ id: c.id, kind: c.kind, source: n.source }, Date.parse(n.notBefore) / 1000);
     // Exact instant: ms / 1000, never rounded, so `- time()` in a rule is exact too.
     for (const e of c.expiries) expiry.set({ id: c.id, kind: c.kind, source: e.source }, Date.parse(e.expiresAt) / 1000);
     if (c.status) for (const st of STATUSES) status.set({ id: c.id, kind: c.kind, status: st }, st === c.status ? 1 : 0);
@@ -125,7 +153,29 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
       registers,
     }).set(s.outboxOldestPendingSeconds);
   }
+  if (s.x509) addX509Family(reg, s.x509);
   return reg;
+}
+
+/** x509-certificate-exporter's names and help texts; each series carries its own label set, as there. */
+function addX509Family(reg: Registry, f: X509Family): void {
+  new Gauge({ name: 'x509_read_errors', help: 'Indicates the number of read failure(s)', registers: [reg] }).set(f.readErrors);
+  // A label-less gauge would print a 0 sample: with no certificate, no series at all.
+  if (!f.certificates.length) return;
+  const keys = [...new Set(f.certificates.flatMap((c) => Object.keys(c.labels)))].sort();
+  const labelNames = keys;
+  const registers = [reg];
+  const notAfter = new Gauge({ name: 'x509_cert_not_after', help: "Indicates the certificate's not after timestamp", labelNames, registers });
+  const notBefore = new Gauge({ name: 'x509_cert_not_before', help: "Indicates the certificate's not before timestamp", labelNames, registers });
+  const expired = new Gauge({ name: 'x509_cert_expired', help: 'Indicates if the certificate is expired', labelNames, registers });
+  for (const c of f.certificates) {
+    // The exporter leaves out a label a certificate has no value for; prom-client needs every
+    // name, and Prometheus treats an empty value as an absent label, so the series match.
+    const labels = Object.fromEntries(keys.map((k) => [k, c.labels[k] ?? '']));
+    notAfter.set(labels, Math.floor(c.notAfter));
+    notBefore.set(labels, Math.floor(c.notBefore));
+    expired.set(labels, c.expired ? 1 : 0);
+  }
 }
 
 /** The /metrics body: the snapshot's series plus the long-lived process registry's. */

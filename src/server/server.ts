@@ -11,7 +11,13 @@ import type { HealthReport } from './health.js';
 import { parseListen, type ListenAddress } from './listen.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics.js';
 import { renderStatusPage } from './status-page.js';
-import { buildStatusView } from './status-view.js';
+import { buildStatusView, parseViewFilter } from './status-view.js';
+import { REFRESH_SCRIPT_HASH, refreshSeconds } from './refresh.js';
+import { historyStart, renderCredentialPage } from './credential-page.js';
+import { credentialBadge, unknownBadge } from './badge.js';
+import { daysLeft } from '../evaluate.js';
+import type { DailyHistory, StoredResult } from '../store/results.js';
+import type { CredentialEventRow } from '../alerts/store.js';
 import { buildPlan } from '../plan.js';
 
 export interface ServerContext {
@@ -23,6 +29,10 @@ export interface ServerContext {
   metrics(): MetricsSnapshot;
   processRegistry?: Registry;
   log: Logger;
+  /** One credential's recorded history by day since `since` (its page's chart). */
+  history?(id: string, since: Date): DailyHistory[];
+  /** One credential's alert events queued since `since`, newest first (its page). */
+  events?(id: string, since: Date): CredentialEventRow[];
 }
 
 const COMMON_HEADERS = {
@@ -40,13 +50,48 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 const json = (res: ServerResponse, status: number, value: unknown, extra?: Record<string, string>) =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n', extra);
 
-// The page has no scripts and only inline CSS; say so to the browser.
+// The pages have only inline CSS and, on the status page, the one refresh script (by its hash); say so to the browser.
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const STATUS_PAGE_CSP = `${PAGE_CSP}; script-src ${REFRESH_SCRIPT_HASH}; connect-src 'self'`;
+const BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
+const html = (res: ServerResponse, status: number, body: string, csp = PAGE_CSP) =>
+  send(res, status, 'text/html; charset=utf-8', body, { 'content-security-policy': csp, 'x-frame-options': 'DENY' });
+
+function credentialPage(ctx: ServerContext, res: ServerResponse, id: string): void {
+  const config = ctx.config();
+  if (!config.credentials.some((c) => c.id === id)) return json(res, 404, { error: `no credential with id "${id}"` });
+  const now = new Date();
+  const since = historyStart(now);
+  const result = ctx.report().credentials.find((r) => r.id === id) as StoredResult | undefined;
+  const page = renderCredentialPage({ config, id, result, history: ctx.history?.(id, since) ?? [], events: ctx.events?.(id, since) ?? [], now });
+  html(res, 200, page);
+}
+
+function badge(ctx: ServerContext, res: ServerResponse, id: string): void {
+  const config = ctx.config();
+  const svg = (status: number, body: string) => send(res, status, 'image/svg+xml; charset=utf-8', body, { 'content-security-policy': BADGE_CSP });
+  if (!config.credentials.some((c) => c.id === id)) return svg(404, unknownBadge(id));
+  const r = ctx.report().credentials.find((x) => x.id === id);
+  svg(200, credentialBadge(id, r?.status ?? 'pending', r?.expiresAt ? daysLeft(new Date(r.expiresAt), new Date()) : null));
+}
+
+/** `/credentials/ID` and `/badge/ID.svg`: the id, or null when the path is not one of them (or malformed). */
+function idFrom(path: string, prefix: string, suffix = ''): string | null {
+  if (!path.startsWith(prefix) || !path.endsWith(suffix)) return null;
+  try {
+    const id = decodeURIComponent(path.slice(prefix.length, path.length - suffix.length));
+    return id && !id.includes('/') ? id : null;
+  } catch {
+    return null;
+  }
+}
 
 export async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The request target is a path, never a URL: `//x` is the path `//x` (not the host x, path /).
   const target = req.url ?? '/';
   const path = target.startsWith('/') ? target.split('?')[0]! : '';
+  const query = new URLSearchParams(target.includes('?') ? target.slice(target.indexOf('?') + 1) : '');
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
   if (path === '/healthz') {
     const h = ctx.health();
@@ -67,11 +112,16 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
       return send(res, 200, contentType, body);
     }
     case '/': {
-      const html = renderStatusPage(buildStatusView(ctx.config(), ctx.report(), new Date()));
-      return send(res, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' });
+      const view = buildStatusView(ctx.config(), ctx.report(), new Date(), parseViewFilter(query));
+      return html(res, 200, renderStatusPage(view, { refreshSeconds: refreshSeconds(query) }), STATUS_PAGE_CSP);
     }
-    default:
+    default: {
+      const credential = idFrom(path, '/credentials/');
+      if (credential) return credentialPage(ctx, res, credential);
+      const badgeId = idFrom(path, '/badge/', '.svg');
+      if (badgeId) return badge(ctx, res, badgeId);
       return json(res, 404, { error: 'not found' });
+    }
   }
 }
 

@@ -13,6 +13,7 @@ export function metricsSnapshot(
     cycles: MetricsSnapshot['cycles'];
     probeRequests?: NonNullable<MetricsSnapshot['probeRequests']>;
     configReload?: MetricsSnapshot['configReload'];
+    x509?: MetricsSnapshot['x509'];
   },
 ): MetricsSnapshot {
   return {
@@ -22,6 +23,7 @@ export function metricsSnapshot(
       status: r.status,
       expiries: r.expiries,
       probe: r.probe ? { ok: r.probe.ok, latencyMs: r.probe.latencyMs } : null,
+      notBefore: (r.certificates ?? []).map((c) => ({ source: c.source, notBefore: c.notBefore })),
     })),
     notifications: extra.notifications,
     outboxBacklog: extra.outboxBacklog,
@@ -33,6 +35,7 @@ export function metricsSnapshot(
     // Only configured credentials, like every other series.
     ...(extra.probeRequests ? { probeRequests: configuredOnly(extra.probeRequests, report) } : {}),
     ...(extra.configReload ? { configReload: extra.configReload } : {}),
+    ...(extra.x509 ? { x509: extra.x509 } : {}),
   };
 }
 

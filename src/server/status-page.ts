@@ -2,9 +2,10 @@
 import { STATUSES } from '../types.js';
 import { esc, safeHref } from './html.js';
 import { ackText } from '../ack.js';
-import type { PageCredential, PageStatus, StatusView, TimelineEntry } from './status-view.js';
+import type { PageCredential, PageStatus, StatusView, TimelineEntry, ViewFilter } from './status-view.js';
+import { DEFAULT_REFRESH_SECONDS as DEFAULT_REFRESH, refreshTags } from './refresh.js';
 
-const COLOURS: Record<PageStatus, string> = {
+export const COLOURS: Record<PageStatus, string> = {
   ok: '#1f883d',
   warning: '#b07800',
   critical: '#e0580e',
@@ -14,7 +15,7 @@ const COLOURS: Record<PageStatus, string> = {
   pending: '#8c959f',
 };
 
-const CSS = `
+export const CSS = `
 :root{color-scheme:light dark;--bg:#f6f8fa;--card:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d}}
 *{box-sizing:border-box}
@@ -51,6 +52,16 @@ a{color:#0969da}
 .bar{height:8px;border-radius:4px;background:var(--c);min-width:6px}
 .tl .what{grid-column:2;font-size:13px}
 .empty{padding:14px;color:var(--muted)}
+.env{display:inline-block;padding:0 7px;border-radius:4px;border:1px solid var(--line);font-size:12px;color:var(--muted);white-space:nowrap}
+.overdue{display:inline-block;padding:1px 6px;border-radius:4px;background:#cf222e;color:#fff;font-weight:700}
+.overdue small{font-weight:600;text-transform:uppercase;letter-spacing:.03em}
+.filters{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:6px 0 0;font-size:13px}
+.filters a,.filters b{padding:2px 9px;border-radius:999px;border:1px solid var(--line);text-decoration:none}
+.filters b{background:var(--fg);color:var(--bg);border-color:var(--fg)}
+a.id{color:inherit;text-decoration:none}a.id:hover{text-decoration:underline}
+.bar.beyond{background:repeating-linear-gradient(90deg,var(--c) 0 10px,transparent 10px 14px)}
+.stale-note{display:none;color:#cf222e;font-weight:600}
+html.stale .stale-note{display:inline}
 @media (max-width:760px){
   main{padding:14px 10px 30px}
   table,tbody{display:block;width:100%}
@@ -92,6 +103,37 @@ function runbookCell(url: string | null): string {
   return href ? `<a href="${esc(href)}" rel="noopener noreferrer">runbook</a>` : `<span>${esc(url)}</span>`;
 }
 
+function envTag(c: PageCredential): string {
+  return c.environment ? ` <span class="env" title="environment">${esc(c.environment)}</span>` : '';
+}
+
+/** A renew-by date that has passed stands out: renewal should already be under way. */
+function renewByCell(c: PageCredential): string {
+  if (!c.renewOverdue) return `<span class="num">${esc(day(c.renewBy))}</span>`;
+  return `<span class="num overdue" title="renew-by date passed">${esc(day(c.renewBy))} <small>overdue</small></span>`;
+}
+
+const query = (f: ViewFilter, refresh?: number) => {
+  const p = new URLSearchParams();
+  if (f.environment) p.set('environment', f.environment);
+  if (f.owner) p.set('owner', f.owner);
+  if (refresh !== undefined) p.set('refresh', String(refresh));
+  const q = p.toString();
+  return q ? `?${q}` : '/';
+};
+
+/** Links that filter by environment and by owner; the current choice is shown, not linked. */
+function filters(v: StatusView, refresh?: number): string {
+  const group = (label: string, key: keyof ViewFilter, values: string[]) => {
+    if (!values.length) return '';
+    const current = v.filter[key];
+    const item = (value: string | undefined, text: string) =>
+      current === value ? `<b>${esc(text)}</b>` : `<a href="${esc(query({ ...v.filter, [key]: value }, refresh))}">${esc(text)}</a>`;
+    return `<div class="filters" data-filter="${key}"><span class="muted">${esc(label)}:</span>${item(undefined, 'all')}${values.map((x) => item(x, x)).join('')}</div>`;
+  };
+  return group('Environment', 'environment', v.environments) + group('Owner', 'owner', v.owners);
+}
+
 /** The rotation pair and the next renewal step (`credwatch plan`), overdue marked. */
 function renewalLines(c: PageCredential): string {
   const out: string[] = [];
@@ -117,30 +159,40 @@ function row(c: PageCredential): string {
     : '';
   return `<tr data-credential="${esc(c.id)}" style="--c:${colour}">
 <td class="status" data-label="Status"><span class="badge" style="background:${colour}">${esc(c.status)}</span></td>
-<td class="main"><div><span class="id">${esc(c.id)}</span> <span class="muted small">${esc(c.kind)}</span>${desc}</div>${reasons}${ack}${renewalLines(c)}</td>
+<td class="main"><div><a class="id" href="/credentials/${encodeURIComponent(c.id)}">${esc(c.id)}</a> <span class="muted small">${esc(c.kind)}</span>${envTag(c)}${desc}</div>${reasons}${ack}${renewalLines(c)}</td>
 <td data-label="Days left"><span class="days num">${esc(daysText(c.daysLeft))}</span></td>
 <td data-label="Expires"><span class="num">${esc(day(c.expiresAt))}</span></td>
-<td data-label="Renew by"><span class="num">${esc(day(c.renewBy))}</span></td>
+<td data-label="Renew by">${renewByCell(c)}</td>
 <td data-label="Last probe">${probeCell(c)}</td>
 <td data-label="Owner"><span class="nowrap">${c.owner ? esc(c.owner) : '<span class="muted">—</span>'}</span></td>
 <td data-label="Runbook"><span>${runbookCell(c.runbook)}</span></td>
 </tr>`;
 }
 
+/** The timeline's scale ends here (a bit over a year: Clara projects and public certificates live less); anything later is drawn full width, dashed. */
+export const TIMELINE_CAP_DAYS = 400;
+
 function timeline(entries: TimelineEntry[]): string {
   if (!entries.length) return '<div class="timeline"><div class="empty">No upcoming expiries recorded.</div></div>';
-  const horizon = Math.max(30, ...entries.map((e) => e.daysLeft));
+  // Capped: a ten-year root must not flatten the bars of what expires this quarter.
+  const horizon = Math.min(TIMELINE_CAP_DAYS, Math.max(30, ...entries.map((e) => e.daysLeft)));
   const items = entries
     .map((e) => {
-      const width = Math.max(1, Math.round((Math.max(e.daysLeft, 0) / horizon) * 100));
-      return `<div class="tl" style="--c:${COLOURS[e.status]}"><span class="num">${esc(day(e.expiresAt))}</span><div class="bar" style="width:${width}%"></div>
+      const beyond = e.daysLeft > horizon;
+      const width = beyond ? 100 : Math.max(1, Math.round((Math.max(e.daysLeft, 0) / horizon) * 100));
+      return `<div class="tl" style="--c:${COLOURS[e.status]}"><span class="num">${esc(day(e.expiresAt))}</span><div class="bar${beyond ? ' beyond' : ''}" style="width:${width}%"${beyond ? ` title="beyond ${TIMELINE_CAP_DAYS} days"` : ''}></div>
 <span class="what"><b>${esc(e.id)}</b> <span class="muted">${esc(e.source)} · in ${esc(e.daysLeft)} day${e.daysLeft === 1 ? '' : 's'}</span></span></div>`;
     })
     .join('\n');
   return `<div class="timeline">${items}</div>`;
 }
 
-export function renderStatusPage(v: StatusView): string {
+export interface StatusPageOptions {
+  /** Seconds between in-place refreshes; 0 or absent: none. */
+  refreshSeconds?: number;
+}
+
+export function renderStatusPage(v: StatusView, opts: StatusPageOptions = {}): string {
   const pills = STATUSES.map(
     (s) => `<span class="pill"><span class="dot" style="background:${COLOURS[s]}"></span>${esc(s)} <b>${esc(v.summary[s])}</b></span>`,
   ).join('');
@@ -153,11 +205,13 @@ export function renderStatusPage(v: StatusView): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>credwatch status</title>
 <style>${CSS}</style>
+${refreshTags(opts.refreshSeconds ?? 0)}
 </head>
 <body>
 <main>
-<header><h1>credwatch</h1><span class="muted small">last check ${esc(when(v.checkedAt))} · page generated ${esc(when(v.now))}</span></header>
+<header><h1>credwatch</h1><span class="muted small">last check ${esc(when(v.checkedAt))} · page generated ${esc(when(v.now))}</span><span class="stale-note small">· refresh failed, showing older data</span></header>
 <div class="pills">${pills}${pending}</div>
+${filters(v, opts.refreshSeconds === undefined || opts.refreshSeconds === DEFAULT_REFRESH ? undefined : opts.refreshSeconds)}
 <h2>Credentials, most urgent first</h2>
 <table>
 <thead><tr><th>Status</th><th>Credential</th><th>Days left</th><th>Expires</th><th>Renew by</th><th>Last probe</th><th>Owner</th><th>Runbook</th></tr></thead>

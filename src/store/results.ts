@@ -170,3 +170,68 @@ export function lastCheck(db: Db): LastCheck | null {
     | undefined;
   return row ? { checkedAt: row.checked_at, startedAt: row.started_at, durationMs: row.duration_ms } : null;
 }
+
+/** Results of one credential recorded at or after `since` (the run's clock), oldest first. */
+export function resultsSince(db: Db, credentialId: string, since: Date): StoredResult[] {
+  return (
+    db
+      .prepare('SELECT * FROM results WHERE credential_id = ? AND checked_at >= ? ORDER BY id')
+      .all(credentialId, since.toISOString()) as ResultRow[]
+  ).map(fromRow);
+}
+
+/** Whether any result was ever recorded for this id (history outlives a credential's removal from the config). */
+export function hasHistory(db: Db, credentialId: string): boolean {
+  return db.prepare('SELECT 1 FROM results WHERE credential_id = ? LIMIT 1').get(credentialId) !== undefined;
+}
+
+/** One UTC day of a credential's history, condensed for a chart. */
+export interface DailyHistory {
+  day: string;
+  checks: number;
+  /** Worst status recorded that day. */
+  status: Status;
+  /** Fewest days left recorded that day; null when no expiry was known. */
+  daysLeft: number | null;
+  /** Probes that ran that day, and how many passed. */
+  probes: number;
+  probesOk: number;
+  /** Mean latency of that day's probes; null without probes. */
+  latencyMs: number | null;
+}
+
+const STATUS_BY_RANK: readonly Status[] = ['ok', 'warning', 'critical', 'expired', 'failing', 'error'];
+
+/** Per-day aggregates of one credential since `since`, oldest first; SQLite does the counting. */
+export function dailyHistory(db: Db, credentialId: string, since: Date): DailyHistory[] {
+  const rows = db
+    .prepare(
+      `SELECT substr(checked_at, 1, 10) AS day, COUNT(*) AS checks,
+              MAX(CASE status WHEN 'ok' THEN 0 WHEN 'warning' THEN 1 WHEN 'critical' THEN 2
+                              WHEN 'expired' THEN 3 WHEN 'failing' THEN 4 ELSE 5 END) AS rank,
+              MIN(days_left) AS days_left,
+              COUNT(probe) AS probes,
+              SUM(CASE WHEN json_extract(probe, '$.ok') THEN 1 ELSE 0 END) AS probes_ok,
+              AVG(json_extract(probe, '$.latencyMs')) AS latency
+       FROM results WHERE credential_id = ? AND checked_at >= ?
+       GROUP BY day ORDER BY day`,
+    )
+    .all(credentialId, since.toISOString()) as {
+    day: string;
+    checks: number;
+    rank: number;
+    days_left: number | null;
+    probes: number;
+    probes_ok: number;
+    latency: number | null;
+  }[];
+  return rows.map((r) => ({
+    day: r.day,
+    checks: r.checks,
+    status: STATUS_BY_RANK[r.rank] ?? 'error',
+    daysLeft: r.days_left,
+    probes: r.probes,
+    probesOk: r.probes_ok,
+    latencyMs: r.probes ? r.latency : null,
+  }));
+}
