@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
 import { schemaHelpers } from './helpers.js';
-import { commonCredentialShape } from './schema.js';
-import { topLevelSchema } from './load.js';
+import { credentialSchema, notifierSchemaOf, topLevelSchema } from './load.js';
 import { SECRET_FIELDS } from './expand.js';
 
 export const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
@@ -42,17 +41,13 @@ function addSecretFileForms(node: unknown): void {
 export function configJsonSchema(): Json {
   const h = schemaHelpers('.');
   const credential = kinds.names().map((name) =>
-    z
-      .strictObject({ ...commonCredentialShape, ...kinds.get(name)!.schema(h).shape, kind: z.literal(name) })
+    credentialSchema(h, name)
+      .extend({ kind: z.literal(name) })
       .meta({ title: `${name} credential` }),
   );
   const notifier = notifiers.names().map((type) =>
-    z
-      .strictObject({
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
-        type: z.literal(type),
-        ...notifiers.get(type)!.schema(h).shape,
-      })
+    notifierSchemaOf(h, type)
+      .extend({ type: z.literal(type) })
       .meta({ title: `${type} notifier` }),
   );
   const root = topLevelSchema(h).extend({

@@ -294,6 +294,20 @@ export interface LoadedConfig {
 }
 
 /** Builds a Config from already-parsed data. Throws ConfigError listing every problem. */
+/** One credential of kind `name`: the common keys, the rotation's `switchedAt`, and the kind's own. The loader and `credwatch schema` share it. */
+export function credentialSchema(h: SchemaHelpers, name: string) {
+  return z.strictObject({ ...commonCredentialShape, switchedAt: h.date().optional(), ...kinds.get(name)!.schema(h).shape });
+}
+
+/** One notifier of type `type`: its name, its type and the plugin's own keys. */
+export function notifierSchemaOf(h: SchemaHelpers, type: string) {
+  return z.strictObject({
+    name: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
+    type: z.string(),
+    ...notifiers.get(type)!.schema(h).shape,
+  });
+}
+
 export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const dir = dirname(file);
   const expansion: ConfigProblem[] = [];
@@ -309,15 +323,8 @@ export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv 
   if (!top.success) problems.push(...formatIssues(top.error.issues, []));
 
   // Items are validated even when the top level has problems, so one run lists everything.
-  const kindSchema = memo((name) =>
-    z.strictObject({ ...commonCredentialShape, switchedAt: h.date().optional(), ...kinds.get(name)!.schema(h).shape }),
-  );
-  const notifierSchema = memo((type) =>
-    z.strictObject({
-      name: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
-      type: z.string(),
-      ...notifiers.get(type)!.schema(h).shape,
-    }),
+  const kindSchema = memo((name) => credentialSchema(h, name));
+  const notifierSchema = memo((type) => notifierSchemaOf(h, type)
   );
   const rawNotifiers = Array.isArray(root.notifiers) ? root.notifiers : [];
   const rawCredentials = Array.isArray(root.credentials) ? root.credentials : [];
