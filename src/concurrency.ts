@@ -11,3 +11,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * Cooperative time slicing for work that is synchronous underneath (certificate parsing, file
+ * reads): `await slice()` costs nothing until `budgetMs` of uninterrupted work has passed, then
+ * gives the event loop one turn (timers, /healthz) before going on. Shared by all workers of a
+ * mapLimit, so the whole cycle yields at least every `budgetMs`.
+ */
+export function timeSlicer(budgetMs = 8): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < budgetMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}

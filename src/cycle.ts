@@ -3,7 +3,7 @@ import type { Config, CredentialConfig } from './config/schema.js';
 import type { Db } from './store/db.js';
 import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit, timeSlicer } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
 import { previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
 import { pruneOutbox } from './alerts/store.js';
@@ -74,8 +74,11 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const creds = selectCredentials(config, opts.only);
   const previous = previousProbes(db);
   const states = opts.probeStates ?? new ProbeStates();
+  // Inspections are synchronous underneath: yield between them so the HTTP server keeps answering.
+  const slice = timeSlicer();
 
   const results: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
+    await slice();
     const [observation, probe] = await Promise.all([
       inspectOne(cred, opts.now, opts.log),
       probeOne(cred, config, previous.get(cred.id), opts, states),

@@ -31,6 +31,13 @@ export function processRegistry(): Registry {
 
 export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();
+  addCredentialSeries(reg, s.credentials);
+  addDaemonSeries(reg, s);
+  return reg;
+}
+
+/** The per-credential series: they change only when a check is recorded. */
+function addCredentialSeries(reg: Registry, credentials: MetricsSnapshot['credentials']): void {
   const registers = [reg];
   const expiry = new Gauge({
     name: 'credwatch_credential_expiry_timestamp_seconds',
@@ -56,6 +63,20 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     labelNames: ['id'] as const,
     registers,
   });
+  for (const c of credentials) {
+    // Exact instant: ms / 1000, never rounded, so `- time()` in a rule is exact too.
+    for (const e of c.expiries) expiry.set({ id: c.id, kind: c.kind, source: e.source }, Date.parse(e.expiresAt) / 1000);
+    if (c.status) for (const st of STATUSES) status.set({ id: c.id, kind: c.kind, status: st }, st === c.status ? 1 : 0);
+    if (c.probe) {
+      probeSuccess.set({ id: c.id }, c.probe.ok ? 1 : 0);
+      probeDuration.set({ id: c.id }, c.probe.latencyMs / 1000);
+    }
+  }
+}
+
+/** The daemon's own counters: they move between cycles (deliveries, backlog). */
+function addDaemonSeries(reg: Registry, s: MetricsSnapshot): void {
+  const registers = [reg];
   const notifications = new Counter({
     name: 'credwatch_notifications_total',
     help: 'Notification delivery attempts by notifier and outcome',
@@ -74,16 +95,6 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     labelNames: ['outcome'] as const,
     registers,
   });
-
-  for (const c of s.credentials) {
-    // Exact instant: ms / 1000, never rounded, so `- time()` in a rule is exact too.
-    for (const e of c.expiries) expiry.set({ id: c.id, kind: c.kind, source: e.source }, Date.parse(e.expiresAt) / 1000);
-    if (c.status) for (const st of STATUSES) status.set({ id: c.id, kind: c.kind, status: st }, st === c.status ? 1 : 0);
-    if (c.probe) {
-      probeSuccess.set({ id: c.id }, c.probe.ok ? 1 : 0);
-      probeDuration.set({ id: c.id }, c.probe.latencyMs / 1000);
-    }
-  }
   for (const n of s.notifications) notifications.inc({ notifier: n.notifier, outcome: n.outcome }, n.count);
   if (s.lastCycle) {
     cycleDuration.set(s.lastCycle.durationMs / 1000);
@@ -94,12 +105,31 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   if (s.outboxBacklog !== null) {
     new Gauge({ name: 'credwatch_outbox_backlog', help: 'Notification deliveries waiting in the outbox', registers }).set(s.outboxBacklog);
   }
-  return reg;
+}
+
+/**
+ * The per-credential text, rendered once per credentials array: the daemon's snapshot hands the same
+ * array until a new check is recorded, so a scrape between cycles does not rebuild thousands of series.
+ */
+const credentialText = new WeakMap<MetricsSnapshot['credentials'], Promise<string>>();
+
+function renderCredentialSeries(credentials: MetricsSnapshot['credentials']): Promise<string> {
+  let text = credentialText.get(credentials);
+  if (!text) {
+    const reg = new Registry();
+    addCredentialSeries(reg, credentials);
+    text = reg.metrics();
+    credentialText.set(credentials, text);
+  }
+  return text;
 }
 
 /** The /metrics body: the snapshot's series plus the long-lived process registry's. */
 export async function renderMetrics(s: MetricsSnapshot, processReg?: Registry): Promise<{ contentType: string; body: string }> {
-  const reg = buildMetricsRegistry(s);
-  const merged = processReg ? Registry.merge([reg, processReg]) : reg;
-  return { contentType: merged.contentType, body: await merged.metrics() };
+  const daemon = new Registry();
+  addDaemonSeries(daemon, s);
+  // Registry#metrics joins families with a blank line and ends with one newline: joining the
+  // parts with '\n' gives exactly the text of one merged registry.
+  const parts = [renderCredentialSeries(s.credentials), daemon.metrics(), ...(processReg ? [processReg.metrics()] : [])];
+  return { contentType: daemon.contentType, body: (await Promise.all(parts)).join('\n') };
 }

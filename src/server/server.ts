@@ -2,6 +2,8 @@
 // context the daemon hands in, so this file has no knowledge of cycles or the database.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
@@ -35,6 +37,52 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
+const gzip = promisify(gzipCallback);
+
+/** Whether the client takes gzip (`Accept-Encoding: gzip`, not refused with q=0). */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  const header = req.headers['accept-encoding'];
+  if (!header) return false;
+  return String(header)
+    .split(',')
+    .some((part) => {
+      const [name, ...params] = part.trim().toLowerCase().split(';');
+      if (name !== 'gzip' && name !== '*') return false;
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return !q || Number(q.slice(2)) > 0;
+    });
+}
+
+/** Bodies smaller than this are sent as they are: gzip would save nothing worth a header. */
+const GZIP_MIN_BYTES = 1024;
+
+/** A body built once, with its gzip made on first demand (off the main thread) and kept. */
+interface CachedBody {
+  text: string;
+  gz?: Promise<Buffer>;
+}
+
+async function sendBody(req: IncomingMessage, res: ServerResponse, contentType: string, body: CachedBody): Promise<void> {
+  if (Buffer.byteLength(body.text) < GZIP_MIN_BYTES) return send(res, 200, contentType, body.text, { vary: 'accept-encoding' });
+  if (!acceptsGzip(req)) return send(res, 200, contentType, body.text, { vary: 'accept-encoding' });
+  body.gz ??= gzip(body.text);
+  const gz = await body.gz;
+  res.writeHead(200, { ...COMMON_HEADERS, 'content-type': contentType, 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': gz.length });
+  res.end(gz);
+}
+
+/** /status bodies per recorded report: the daemon hands the same report object until a new check is recorded. */
+const statusBodies = new WeakMap<CheckReport, CachedBody>();
+
+function statusBody(report: CheckReport): CachedBody {
+  let body = statusBodies.get(report);
+  if (!body) {
+    body = { text: JSON.stringify(reportJson(report)) + '\n' };
+    statusBodies.set(report, body);
+  }
+  return body;
+}
+
 const json = (res: ServerResponse, status: number, value: unknown, extra?: Record<string, string>) =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n', extra);
 
@@ -53,10 +101,12 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
   }
   switch (path) {
     case '/status':
-      return json(res, 200, reportJson(ctx.report()));
+      return sendBody(req, res, 'application/json; charset=utf-8', statusBody(ctx.report()));
     case '/metrics': {
+      // The credentials' series are rendered once per recorded check (renderMetrics); the process
+      // and delivery counters are current on every scrape.
       const { contentType, body } = await renderMetrics(ctx.metrics(), ctx.processRegistry);
-      return send(res, 200, contentType, body);
+      return sendBody(req, res, contentType, { text: body });
     }
     case '/': {
       const html = renderStatusPage(buildStatusView(ctx.config(), ctx.report(), new Date()));
