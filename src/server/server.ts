@@ -58,17 +58,21 @@ const GZIP_MIN_BYTES = 1024;
 
 /** A body built once, with its gzip made on first demand (off the main thread) and kept. */
 interface CachedBody {
-  text: string;
+  /** Encoded once: a large body is not re-encoded from a string on every request. */
+  bytes: Buffer;
   gz?: Promise<Buffer>;
 }
 
 async function sendBody(req: IncomingMessage, res: ServerResponse, contentType: string, body: CachedBody): Promise<void> {
-  if (Buffer.byteLength(body.text) < GZIP_MIN_BYTES) return send(res, 200, contentType, body.text, { vary: 'accept-encoding' });
-  if (!acceptsGzip(req)) return send(res, 200, contentType, body.text, { vary: 'accept-encoding' });
-  body.gz ??= gzip(body.text);
-  const gz = await body.gz;
-  res.writeHead(200, { ...COMMON_HEADERS, 'content-type': contentType, 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': gz.length });
-  res.end(gz);
+  let bytes = body.bytes;
+  const headers: Record<string, string | number> = { ...COMMON_HEADERS, 'content-type': contentType, vary: 'accept-encoding' };
+  if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+    body.gz ??= gzip(bytes);
+    bytes = await body.gz;
+    headers['content-encoding'] = 'gzip';
+  }
+  res.writeHead(200, { ...headers, 'content-length': bytes.length });
+  res.end(bytes);
 }
 
 /** /status bodies per recorded report: the daemon hands the same report object until a new check is recorded. */
@@ -77,7 +81,7 @@ const statusBodies = new WeakMap<CheckReport, CachedBody>();
 function statusBody(report: CheckReport): CachedBody {
   let body = statusBodies.get(report);
   if (!body) {
-    body = { text: JSON.stringify(reportJson(report)) + '\n' };
+    body = { bytes: Buffer.from(JSON.stringify(reportJson(report)) + '\n') };
     statusBodies.set(report, body);
   }
   return body;
@@ -106,7 +110,7 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
       // The credentials' series are rendered once per recorded check (renderMetrics); the process
       // and delivery counters are current on every scrape.
       const { contentType, body } = await renderMetrics(ctx.metrics(), ctx.processRegistry);
-      return sendBody(req, res, contentType, { text: body });
+      return sendBody(req, res, contentType, { bytes: Buffer.from(body) });
     }
     case '/': {
       const html = renderStatusPage(buildStatusView(ctx.config(), ctx.report(), new Date()));
