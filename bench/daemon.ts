@@ -90,7 +90,7 @@ const SETTLE_MS = 25_000;
 export const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=1';
 
 /** (a) 800 x509 certificates (one key pair for all: generation speed, not realism) + 200 static secrets. */
-async function idleRss(nodeOptions: string): Promise<{ rssMb: number; anonMb: number; firstCycleMs: number; statusP50Ms: number; statusP99Ms: number }> {
+export async function idleRss(nodeOptions: string): Promise<{ rssMb: number; anonMb: number; firstCycleMs: number; statusP50Ms: number; statusP99Ms: number }> {
   const dir = join(OUT, `rss-${X509_COUNT}x509`);
   if (!existsSync(join(dir, 'credentials.part'))) await writeRssFixture(dir);
   rmSync(join(dir, 'credwatch.db'), { force: true });
