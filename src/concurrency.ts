@@ -20,16 +20,16 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  * setImmediate callbacks would run back to back in one loop phase, `budgetMs` each, and the loop
  * would not reach I/O for workers × budgetMs.
  */
-export function timeSlicer(budgetMs = 8): () => Promise<void> | undefined {
-  let since = performance.now();
+export function timeSlicer(budgetMs = 8, now: () => number = () => performance.now()): () => Promise<void> | undefined {
+  let since = now();
   let turn: Promise<void> | null = null;
   return () => {
     if (turn) return turn;
-    if (performance.now() - since < budgetMs) return undefined;
+    if (now() - since < budgetMs) return undefined;
     turn = new Promise<void>((resolve) =>
       setImmediate(() => {
         turn = null;
-        since = performance.now();
+        since = now();
         resolve();
       }),
     );
