@@ -9,7 +9,7 @@ const OUT = join(ROOT, 'bench', 'out');
 const DAY = 86_400_000;
 
 /** N PEM certificates with expiries spread over −10..+400 days, and a YAML config listing them. */
-async function generate(n: number): Promise<string> {
+export async function generate(n: number): Promise<string> {
   const dir = join(OUT, `certs-${n}`);
   const config = join(dir, 'credwatch.yaml');
   if (existsSync(config)) return dir;

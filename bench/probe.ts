@@ -28,7 +28,7 @@ const KEEPALIVE_PROBES = 5000;
 const WARMUP = 100;
 const TOKEN = 'bench-access-token';
 
-interface ServerPki {
+export interface ServerPki {
   ca: string;
   cert: string;
   key: string;
@@ -70,7 +70,7 @@ function serve(pki: ServerPki): void {
 }
 
 // ---- client side ----
-class ServerHandle {
+export class ServerHandle {
   constructor(
     private readonly child: ChildProcess,
     readonly port: number,

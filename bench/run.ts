@@ -5,6 +5,8 @@ import { join } from 'node:path';
 const suites: [string, string, string][] = [
   ['expiry check', 'certs.ts', 'benchCerts'],
   ['probes', 'probe.ts', 'benchProbe'],
+  ['side by side with blackbox_exporter', 'peer.ts', 'benchPeer'],
+  ['probe engine at scale', 'scale.ts', 'benchScale'],
   ['daemon', 'daemon.ts', 'benchDaemon'],
 ];
 
@@ -19,11 +21,19 @@ for (const [name, file, fn] of suites) {
     const got = (await mod[fn]!()) as Record<string, number>;
     // The probe benchmark leaves printing to its caller.
     if (typeof mod.printProbeTable === 'function') mod.printProbeTable(got);
+    if (typeof mod.printScale === 'function') mod.printScale(got);
     Object.assign(figures, got);
   } catch (err) {
     failed = true;
     console.error(`${name} benchmark failed: ${(err as Error).stack}`);
   }
+}
+// The daemon's steady-state probe against the peer's cold probe, both measured in this run.
+const steady = figures['scale.steadyCpuMsPerProbe'];
+const peer = figures['peer.blackbox.cpuMsPerProbe'];
+if (steady !== undefined && peer) {
+  figures['ratio.steadyStateCpuVsBlackbox'] = Math.round((steady / peer) * 100) / 100;
+  console.log(`\nsteady-state probe CPU in the daemon: ${steady} ms vs blackbox_exporter ${peer} ms per probe: ${figures['ratio.steadyStateCpuVsBlackbox']}× (target ≤ 0.5×)`);
 }
 console.log('\n' + JSON.stringify(figures, null, 2));
 process.exitCode = failed ? 1 : 0;

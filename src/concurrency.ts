@@ -11,3 +11,28 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * Cooperative time slicing for work that is synchronous underneath (certificate parsing, file
+ * reads): `await slice()` costs nothing until `budgetMs` of uninterrupted work has passed, then
+ * gives the event loop one turn (timers, I/O: /healthz) before going on. Shared by all workers of
+ * a mapLimit, and they all wait on the same turn: if each worker yielded on its own, their
+ * setImmediate callbacks would run back to back in one loop phase, `budgetMs` each, and the loop
+ * would not reach I/O for workers × budgetMs.
+ */
+export function timeSlicer(budgetMs = 8, now: () => number = () => performance.now()): () => Promise<void> | undefined {
+  let since = now();
+  let turn: Promise<void> | null = null;
+  return () => {
+    if (turn) return turn;
+    if (now() - since < budgetMs) return undefined;
+    turn = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        turn = null;
+        since = now();
+        resolve();
+      }),
+    );
+    return turn;
+  };
+}

@@ -3,7 +3,7 @@ import type { Config, CredentialConfig } from './config/schema.js';
 import type { Db } from './store/db.js';
 import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit, timeSlicer } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
 import { forgetRemoved, latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
 import { applyRotation, rotationPairs } from './rotation.js';
@@ -150,8 +150,11 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const acks = activeAcks(db);
   const spentBy = new Map<string, RequestTally>();
   let done = 0;
+  // Inspections are synchronous underneath: yield between them so the HTTP server keeps answering.
+  const slice = timeSlicer();
 
   const evaluated: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
+    await slice();
     const usedBefore = used.get(cred.id) ?? 0;
     const [observation, outcome] = await Promise.all([
       inspectOne(cred, opts.now, opts.log),

@@ -14,6 +14,7 @@ import { parseDate } from '../src/config/helpers.js';
 import { InspectError, readCertificateChain } from '../src/kinds/pem.js';
 import { fetchToken } from '../src/probe/oauth.js';
 import { ProbeAgent } from '../src/probe/agent.js';
+import { secureContextFor } from '../src/probe/tls-material.js';
 import { ProbeError } from '../src/probe/errors.js';
 import { Secret } from '../src/secret.js';
 import { step } from '../src/alerts/machine.js';
@@ -123,7 +124,7 @@ test('token response parser: any reply gives a token or a classified ProbeError,
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
-  const agent = new ProbeAgent({}, { timeoutMs: 2000 });
+  const agent = new ProbeAgent(secureContextFor({}), { timeoutMs: 2000 });
   const form = new URLSearchParams({ s: SECRET }).toString().slice(2);
   const echo = fc.constantFrom(SECRET, encodeURIComponent(SECRET), form, Buffer.from(`cid:${SECRET}`).toString('base64'), 'plain');
   const body = fc.oneof(

@@ -158,13 +158,35 @@ export function readPrivateKey(file: string, what = 'private key'): KeyObject {
 }
 
 /**
+ * Whether the key file matches the certificate, remembered per certificate and key file version:
+ * parsing a private key is most of an inspection's CPU, and a daemon sees the same pair every cycle.
+ */
+const matched = new Map<string, boolean>();
+const MATCH_CACHE_MAX = 20_000;
+
+function keyMatches(cert: X509Certificate, keyFile: string, what: string): boolean {
+  let st;
+  try {
+    st = statSync(keyFile);
+  } catch {
+    return cert.checkPrivateKey(readPrivateKey(keyFile, what)); // throws, naming the file and the problem
+  }
+  const id = `${cert.fingerprint256}\0${keyFile}\0${st.ino}:${st.size}:${st.mtimeMs}`;
+  const known = matched.get(id);
+  if (known !== undefined) return known;
+  const ok = cert.checkPrivateKey(readPrivateKey(keyFile, what));
+  if (matched.size >= MATCH_CACHE_MAX) matched.clear();
+  matched.set(id, ok);
+  return ok;
+}
+
+/**
  * Checks a private key file against a certificate: that it matches (critical otherwise) and that
  * no one but the owner can read it (warning otherwise).
  */
 export function checkKey(cert: X509Certificate, keyFile: string, what = 'private key'): Finding[] {
   const findings: Finding[] = [];
-  const key = readPrivateKey(keyFile, what);
-  if (!cert.checkPrivateKey(key)) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
+  if (!keyMatches(cert, keyFile, what)) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
   const mode = statSync(keyFile).mode & 0o777;
   if (mode & 0o077) {
     findings.push({ level: 'warning', reason: `${what} ${keyFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it` });

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import { Agent } from 'undici';
 import { probeConnector } from './connector.js';
-import { buildSecureContext, readTlsMaterial, type TlsFiles, type TlsMaterial } from './tls-material.js';
+import { secureContextFor, type SharedTlsContext, type TlsFiles } from './tls-material.js';
 
 export interface AgentOptions {
   timeoutMs: number;
@@ -12,19 +11,21 @@ export interface AgentOptions {
   keepAlive?: boolean;
 }
 
-/** A credential's HTTP client: its TLS identity, its timeouts, its pooled connections. */
+/** An HTTP client for one TLS identity: its SecureContext, its timeouts, its pooled connections. */
 export class ProbeAgent {
   readonly dispatcher: Agent;
   readonly hasClientCert: boolean;
   readonly key: string;
+  /** Held so the shared context lives as long as an Agent uses it. */
+  readonly tls: SharedTlsContext;
 
-  constructor(files: TlsFiles, opts: AgentOptions, material: TlsMaterial = readTlsMaterial(files)) {
-    const secureContext = buildSecureContext(material, files);
-    this.hasClientCert = Boolean(material.cert);
-    this.key = agentKey(material, opts);
+  constructor(shared: SharedTlsContext, opts: AgentOptions) {
+    this.tls = shared;
+    this.hasClientCert = shared.hasClientCert;
+    this.key = agentKey(shared, opts);
     this.dispatcher = new Agent({
       connect: probeConnector({
-        secureContext,
+        secureContext: shared.context,
         timeout: opts.timeoutMs,
         // No TLS session resumption: a resumed session skips the client certificate, and a probe
         // exists to prove the certificate is still accepted.
@@ -46,50 +47,70 @@ export class ProbeAgent {
   }
 }
 
-const agentKey = (m: TlsMaterial, o: AgentOptions) => `${m.fingerprint}:${o.timeoutMs}:${o.keepAlive !== false}`;
+const agentKey = (t: SharedTlsContext, o: AgentOptions) => `${t.fingerprint}:${o.timeoutMs}:${o.keepAlive !== false}`;
 
-/** Cheap change detection: one stat per file instead of reading and hashing on every probe. */
-function statSignature(files: TlsFiles): string | null {
-  try {
-    return [files.certificate, files.privateKey, files.ca]
-      .map((f) => {
-        if (!f) return '-';
-        const s = statSync(f);
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
-      })
-      .join('|');
-  } catch {
-    return null; // readTlsMaterial will say what is wrong with which file
+/**
+ * Agents shared by every credential with the same TLS material and timeouts: a client identity is
+ * one pool of connections, not one per credential. Counted by the credentials holding them; the last
+ * one to let go closes it.
+ */
+const shared = new Map<string, { agent: ProbeAgent; refs: number }>();
+
+function acquire(t: SharedTlsContext, opts: AgentOptions): ProbeAgent {
+  const key = agentKey(t, opts);
+  let entry = shared.get(key);
+  if (!entry) {
+    entry = { agent: new ProbeAgent(t, opts), refs: 0 };
+    shared.set(key, entry);
   }
+  entry.refs++;
+  return entry.agent;
+}
+
+function release(agent: ProbeAgent, how: 'close' | 'destroy'): Promise<void> {
+  const entry = shared.get(agent.key);
+  if (!entry || entry.agent !== agent) return Promise.resolve();
+  if (--entry.refs > 0) return Promise.resolve();
+  shared.delete(agent.key);
+  // In-flight requests finish on their own; close() waits for them.
+  return (how === 'close' ? agent.close() : agent.destroy()).catch(() => undefined);
+}
+
+/** How many Agents are alive (for tests and the benchmark). */
+export function liveAgents(): number {
+  return shared.size;
 }
 
 export const AGENT_STATE_KEY = 'probe.agent';
 
 interface AgentSlot {
   agent: ProbeAgent;
-  stat: string;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
 
+function slotFor(agent: ProbeAgent): AgentSlot {
+  let released = false;
+  const once = (how: 'close' | 'destroy') => {
+    if (released) return Promise.resolve();
+    released = true;
+    return release(agent, how);
+  };
+  return { agent, close: () => once('close'), destroy: () => once('destroy') };
+}
+
 /**
- * The credential's Agent from its state bag, built on first use and rebuilt when the files on disk
- * or the timeout changed (a certificate renewed in place must not keep the old identity).
+ * The credential's Agent, held in its state bag: the shared one for its files' current contents and
+ * its timeouts. A certificate renewed in place (or a changed timeout) moves the credential to another
+ * Agent, so the old identity is never used again.
  */
 export function agentFor(state: Map<string, unknown>, files: TlsFiles, opts: AgentOptions): ProbeAgent {
   const slot = state.get(AGENT_STATE_KEY) as AgentSlot | undefined;
-  const stat = statSignature(files);
-  const optsKey = `${opts.timeoutMs}:${opts.keepAlive !== false}`;
-  if (slot && stat !== null && slot.stat === stat && slot.agent.key.endsWith(`:${optsKey}`)) return slot.agent;
-  const material = readTlsMaterial(files);
-  if (slot && slot.agent.key === agentKey(material, opts)) {
-    slot.stat = stat ?? '';
-    return slot.agent;
-  }
-  const agent = new ProbeAgent(files, opts, material);
+  const tls = secureContextFor(files);
+  if (slot && slot.agent.key === agentKey(tls, opts)) return slot.agent;
+  const agent = acquire(tls, opts);
   // The cycle runner closes values with close() when the credential's config changes.
-  state.set(AGENT_STATE_KEY, { agent, stat: stat ?? '', close: () => agent.close(), destroy: () => agent.destroy() } satisfies AgentSlot);
-  // In-flight requests of the old Agent finish on their own; close() waits for them.
-  if (slot) void slot.agent.close().catch(() => undefined);
+  state.set(AGENT_STATE_KEY, slotFor(agent));
+  if (slot) void slot.close();
   return agent;
 }

@@ -11,6 +11,8 @@ export interface NetworkContext {
   target: string;
   timeoutMs: number;
   hasClientCert: boolean;
+  /** The credential sets `ca`: only that CA is trusted for the server. */
+  hasCa?: boolean;
 }
 
 /** Verification failures of the server's certificate (OpenSSL's names, as Node reports them). */
@@ -70,7 +72,12 @@ export function classifyNetworkError(err: unknown, c: NetworkContext): ProbeErro
     return new ProbeError('tls_handshake', `${c.target} closed the connection right after the TLS handshake without answering: ${clientCertHint(c.hasClientCert)}`, 'tls');
   }
   if (SERVER_CERT_CODES.has(code)) {
-    const fix = code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH' ? 'check the host name in the URL' : 'if it is issued by a private CA, set `ca`';
+    const fix =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH'
+        ? 'check the host name in the URL'
+        : c.hasCa
+          ? 'it is not issued by the configured `ca`, which replaces the system roots: set `ca` to the CA that issued it, or remove `ca` for a publicly trusted server'
+          : 'if it is issued by a private CA, set `ca`';
     return new ProbeError('tls_handshake', `the server certificate of ${c.target} is not trusted (${code}: ${e.message}): ${fix}`, 'tls');
   }
   if (code.startsWith('ERR_SSL_') || /\balert\b/i.test(e.message ?? '')) {

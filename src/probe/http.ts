@@ -45,7 +45,7 @@ const poolSettled = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function send(agent: ProbeAgent, req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
   const url = new URL(req.url);
-  const net = { stage: req.stage, what: req.what, target: targetOf(url), timeoutMs, hasClientCert: agent.hasClientCert };
+  const net = { stage: req.stage, what: req.what, target: targetOf(url), timeoutMs, hasClientCert: agent.hasClientCert, hasCa: agent.tls.hasCa };
   const max = req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   try {
     const res = await request(url, {

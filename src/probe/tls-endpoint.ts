@@ -8,7 +8,7 @@ export interface TlsEndpoint {
   port: number;
   /** SNI and the name the certificate must be valid for; defaults to `host`. */
   servername?: string;
-  /** Extra trust (PEM), added to the system roots. */
+  /** The trust anchors (PEM): they replace the system roots; without them, Node's default store. */
   ca?: Buffer;
   timeoutMs: number;
   /** Speak this protocol's plain opening first, then upgrade the same connection (STARTTLS). */
@@ -99,7 +99,7 @@ function handshake(e: TlsEndpoint, plain?: net.Socket, timeoutMs = e.timeoutMs):
       ...(plain ? { socket: plain } : { host: e.host, port: e.port }),
       // SNI carries host names only; for an IP the certificate is checked against the IP.
       ...(net.isIP(name) ? {} : { servername: name }),
-      ca: e.ca ? [...tls.rootCertificates, e.ca.toString('utf8')] : undefined,
+      ...(e.ca ? { ca: e.ca } : {}),
       rejectUnauthorized: false,
       checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
       ALPNProtocols: ['http/1.1'],

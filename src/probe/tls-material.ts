@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import tls from 'node:tls';
 import { ProbeError } from './errors.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
@@ -7,7 +8,10 @@ import { readFailure, readRegularFile } from '../read-failure.js';
 export interface TlsFiles {
   certificate?: string;
   privateKey?: string;
-  /** Extra trust for the server, added to the system roots (not replacing them). */
+  /**
+   * The trust anchors for the server: they replace the system roots (as curl's `--cacert` does).
+   * Without it, Node's default store of system roots.
+   */
   ca?: string;
 }
 
@@ -15,7 +19,7 @@ export interface TlsMaterial {
   cert?: Buffer;
   key?: Buffer;
   ca?: Buffer;
-  /** Hash of the file contents: a renewed certificate at the same path gets a new Agent. */
+  /** Hash of the file contents: a renewed certificate at the same path gets a new context. */
   fingerprint: string;
 }
 
@@ -27,10 +31,7 @@ function readPart(file: string, what: string): Buffer {
   }
 }
 
-/**
- * Reads the files and hashes them: the cycle keeps an Agent across cycles, and a certificate
- * renewed in place must be picked up without a restart (agentFor calls this when a file's stat changes).
- */
+/** Reads the files and hashes them (secureContextFor calls this only when a file's stat changed). */
 export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   if (Boolean(files.certificate) !== Boolean(files.privateKey)) {
     throw new ProbeError('tls_handshake', 'cannot set up TLS: a client certificate needs both certificate and privateKey', 'tls');
@@ -44,17 +45,13 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
 }
 
 /**
- * One SecureContext per credential: parsing the root store and the key is most of the CPU cost of
- * a fresh TLS connection, so it is built once and shared by every connection the Agent opens.
+ * A SecureContext for the material. With `ca`, that CA alone is trusted (it replaces the system
+ * roots); without it, no `ca` is passed and Node uses its shared default store. Copying
+ * `tls.rootCertificates` into a context would cost ~27 ms CPU and ~1 MB per context.
  */
 export function buildSecureContext(m: TlsMaterial, files: TlsFiles): tls.SecureContext {
   try {
-    return tls.createSecureContext({
-      cert: m.cert,
-      key: m.key,
-      // `ca` replaces Node's trust store, so the system roots are passed along with the extra CA.
-      ca: m.ca ? [...tls.rootCertificates, m.ca.toString('utf8')] : undefined,
-    });
+    return tls.createSecureContext({ cert: m.cert, key: m.key, ...(m.ca ? { ca: m.ca } : {}) });
   } catch (err) {
     const msg = (err as Error).message;
     if (/key values mismatch/i.test(msg)) {
@@ -62,4 +59,65 @@ export function buildSecureContext(m: TlsMaterial, files: TlsFiles): tls.SecureC
     }
     throw new ProbeError('tls_handshake', `cannot set up TLS from ${[files.certificate, files.privateKey, files.ca].filter(Boolean).join(', ')}: ${msg}`, 'tls');
   }
+}
+
+/** A built context and what identifies it; shared by every credential whose files hold the same bytes. */
+export interface SharedTlsContext {
+  readonly fingerprint: string;
+  readonly context: tls.SecureContext;
+  readonly hasClientCert: boolean;
+  readonly hasCa: boolean;
+}
+
+// Contexts are held weakly: the Agents using them keep them alive, and once the last Agent is gone
+// (its credentials removed or their files changed) the context is collected and its entry dropped.
+const byFingerprint = new Map<string, WeakRef<SharedTlsContext>>();
+const byPaths = new Map<string, { stat: string; ref: WeakRef<SharedTlsContext> }>();
+const finalizer = new FinalizationRegistry<string>((fingerprint) => {
+  if (byFingerprint.get(fingerprint)?.deref() === undefined) byFingerprint.delete(fingerprint);
+  for (const [k, v] of byPaths) if (v.ref.deref() === undefined) byPaths.delete(k);
+});
+
+/** Cheap change detection: one stat per file instead of reading and hashing on every probe. */
+function statSignature(files: TlsFiles): string | null {
+  try {
+    return [files.certificate, files.privateKey, files.ca]
+      .map((f) => {
+        if (!f) return '-';
+        const s = statSync(f);
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return null; // readTlsMaterial will say what is wrong with which file
+  }
+}
+
+/**
+ * The one SecureContext for these files' current contents. Unchanged files (same inode, size and
+ * mtime) cost three stats; changed files are read and hashed, and a context is built only for
+ * contents no live context has yet.
+ */
+export function secureContextFor(files: TlsFiles): SharedTlsContext {
+  const pathsKey = `${files.certificate ?? ''}\0${files.privateKey ?? ''}\0${files.ca ?? ''}`;
+  const stat = statSignature(files);
+  const known = byPaths.get(pathsKey);
+  const cached = stat !== null && known?.stat === stat ? known.ref.deref() : undefined;
+  if (cached) return cached;
+  const material = readTlsMaterial(files);
+  let shared = byFingerprint.get(material.fingerprint)?.deref();
+  if (!shared) {
+    shared = { fingerprint: material.fingerprint, context: buildSecureContext(material, files), hasClientCert: Boolean(material.cert), hasCa: Boolean(material.ca) };
+    byFingerprint.set(material.fingerprint, new WeakRef(shared));
+    finalizer.register(shared, material.fingerprint);
+  }
+  if (stat !== null) byPaths.set(pathsKey, { stat, ref: new WeakRef(shared) });
+  return shared;
+}
+
+/** How many distinct TLS contexts are alive (for tests and the benchmark). */
+export function liveTlsContexts(): number {
+  let n = 0;
+  for (const ref of byFingerprint.values()) if (ref.deref()) n++;
+  return n;
 }

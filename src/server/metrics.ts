@@ -51,6 +51,13 @@ export const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodej
 
 export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();
+  addCredentialSeries(reg, s.credentials);
+  addDaemonSeries(reg, s);
+  return reg;
+}
+
+/** The per-credential series: they change only when a check is recorded. */
+function addCredentialSeries(reg: Registry, credentials: MetricsSnapshot['credentials']): void {
   const registers = [reg];
   const expiry = new Gauge({
     name: 'credwatch_credential_expiry_timestamp_seconds',
@@ -76,6 +83,27 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     labelNames: ['id'] as const,
     registers,
   });
+  const notBefore = new Gauge({
+    name: 'credwatch_credential_not_before_timestamp_seconds',
+    help: 'Instant from which the certificate (per source: certificate, chain[1], ...) is valid, in Unix seconds',
+    labelNames: ['id', 'kind', 'source'] as const,
+    registers,
+  });
+  for (const c of credentials) {
+    for (const n of c.notBefore ?? []) notBefore.set({ id: c.id, kind: c.kind, source: n.source }, Date.parse(n.notBefore) / 1000);
+    // Exact instant: ms / 1000, never rounded, so `- time()` in a rule is exact too.
+    for (const e of c.expiries) expiry.set({ id: c.id, kind: c.kind, source: e.source }, Date.parse(e.expiresAt) / 1000);
+    if (c.status) for (const st of STATUSES) status.set({ id: c.id, kind: c.kind, status: st }, st === c.status ? 1 : 0);
+    if (c.probe) {
+      probeSuccess.set({ id: c.id }, c.probe.ok ? 1 : 0);
+      probeDuration.set({ id: c.id }, c.probe.latencyMs / 1000);
+    }
+  }
+}
+
+/** The daemon's own series: they move between cycles (deliveries, backlog, reloads, request counts). */
+function addDaemonSeries(reg: Registry, s: MetricsSnapshot): void {
+  const registers = [reg];
   const notifications = new Counter({
     name: 'credwatch_notifications_total',
     help: 'Notification delivery attempts by notifier and outcome',
@@ -94,30 +122,12 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     labelNames: ['outcome'] as const,
     registers,
   });
-
   new Gauge({
     name: 'credwatch_build_info',
     help: 'Always 1; the version of credwatch that serves these metrics',
     labelNames: ['version'] as const,
     registers,
   }).set({ version: version() }, 1);
-  const notBefore = new Gauge({
-    name: 'credwatch_credential_not_before_timestamp_seconds',
-    help: 'Instant from which the certificate (per source: certificate, chain[1], ...) is valid, in Unix seconds',
-    labelNames: ['id', 'kind', 'source'] as const,
-    registers,
-  });
-
-  for (const c of s.credentials) {
-    for (const n of c.notBefore ?? []) notBefore.set({ id: c.id, kind: c.kind, source: n.source }, Date.parse(n.notBefore) / 1000);
-    // Exact instant: ms / 1000, never rounded, so `- time()` in a rule is exact too.
-    for (const e of c.expiries) expiry.set({ id: c.id, kind: c.kind, source: e.source }, Date.parse(e.expiresAt) / 1000);
-    if (c.status) for (const st of STATUSES) status.set({ id: c.id, kind: c.kind, status: st }, st === c.status ? 1 : 0);
-    if (c.probe) {
-      probeSuccess.set({ id: c.id }, c.probe.ok ? 1 : 0);
-      probeDuration.set({ id: c.id }, c.probe.latencyMs / 1000);
-    }
-  }
   if (s.probeRequests) {
     const requests = new Counter({
       name: 'credwatch_probe_requests_total',
@@ -154,7 +164,23 @@ export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
     }).set(s.outboxOldestPendingSeconds);
   }
   if (s.x509) addX509Family(reg, s.x509);
-  return reg;
+}
+
+/**
+ * The per-credential text, rendered once per credentials array: the daemon's snapshot hands the same
+ * array until a new check is recorded, so a scrape between cycles does not rebuild thousands of series.
+ */
+const credentialText = new WeakMap<MetricsSnapshot['credentials'], Promise<string>>();
+
+function renderCredentialSeries(credentials: MetricsSnapshot['credentials']): Promise<string> {
+  let text = credentialText.get(credentials);
+  if (!text) {
+    const reg = new Registry();
+    addCredentialSeries(reg, credentials);
+    text = reg.metrics();
+    credentialText.set(credentials, text);
+  }
+  return text;
 }
 
 /** x509-certificate-exporter's names and help texts; each series carries its own label set, as there. */
@@ -180,7 +206,10 @@ function addX509Family(reg: Registry, f: X509Family): void {
 
 /** The /metrics body: the snapshot's series plus the long-lived process registry's. */
 export async function renderMetrics(s: MetricsSnapshot, processReg?: Registry): Promise<{ contentType: string; body: string }> {
-  const reg = buildMetricsRegistry(s);
-  const merged = processReg ? Registry.merge([reg, processReg]) : reg;
-  return { contentType: merged.contentType, body: await merged.metrics() };
+  const daemon = new Registry();
+  addDaemonSeries(daemon, s);
+  // Registry#metrics joins families with a blank line and ends with one newline: joining the
+  // parts with '\n' gives exactly the text of one merged registry.
+  const parts = [renderCredentialSeries(s.credentials), daemon.metrics(), ...(processReg ? [processReg.metrics()] : [])];
+  return { contentType: daemon.contentType, body: (await Promise.all(parts)).join('\n') };
 }

@@ -2,6 +2,8 @@
 // context the daemon hands in, so this file has no knowledge of cycles or the database.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
@@ -45,6 +47,56 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...extra });
   // HEAD: the same status and headers as GET, no body (HEAD-based health checks).
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+const gzip = promisify(gzipCallback);
+
+/** Whether the client takes gzip (`Accept-Encoding: gzip`, not refused with q=0). */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  const header = req.headers['accept-encoding'];
+  if (!header) return false;
+  return String(header)
+    .split(',')
+    .some((part) => {
+      const [name, ...params] = part.trim().toLowerCase().split(';');
+      if (name !== 'gzip' && name !== '*') return false;
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return !q || Number(q.slice(2)) > 0;
+    });
+}
+
+/** Bodies smaller than this are sent as they are: gzip would save nothing worth a header. */
+const GZIP_MIN_BYTES = 1024;
+
+/** A body built once, with its gzip made on first demand (off the main thread) and kept. */
+interface CachedBody {
+  /** Encoded once: a large body is not re-encoded from a string on every request. */
+  bytes: Buffer;
+  gz?: Promise<Buffer>;
+}
+
+async function sendBody(req: IncomingMessage, res: ServerResponse, contentType: string, body: CachedBody): Promise<void> {
+  let bytes = body.bytes;
+  const headers: Record<string, string | number> = { ...COMMON_HEADERS, 'content-type': contentType, vary: 'accept-encoding' };
+  if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+    body.gz ??= gzip(bytes);
+    bytes = await body.gz;
+    headers['content-encoding'] = 'gzip';
+  }
+  res.writeHead(200, { ...headers, 'content-length': bytes.length });
+  res.end(bytes);
+}
+
+/** /status bodies per recorded report: the daemon hands the same report object until a new check is recorded. */
+const statusBodies = new WeakMap<CheckReport, CachedBody>();
+
+function statusBody(report: CheckReport): CachedBody {
+  let body = statusBodies.get(report);
+  if (!body) {
+    body = { bytes: Buffer.from(JSON.stringify(reportJson(report)) + '\n') };
+    statusBodies.set(report, body);
+  }
+  return body;
 }
 
 const json = (res: ServerResponse, status: number, value: unknown, extra?: Record<string, string>) =>
@@ -102,14 +154,16 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
   }
   switch (path) {
     case '/status':
-      return json(res, 200, reportJson(ctx.report()));
+      return sendBody(req, res, 'application/json; charset=utf-8', statusBody(ctx.report()));
     case '/plan': {
       const report = ctx.report();
       return json(res, 200, buildPlan(ctx.config(), report.credentials, new Date()));
     }
     case '/metrics': {
+      // The credentials' series are rendered once per recorded check (renderMetrics); the process
+      // and delivery counters are current on every scrape.
       const { contentType, body } = await renderMetrics(ctx.metrics(), ctx.processRegistry);
-      return send(res, 200, contentType, body);
+      return sendBody(req, res, contentType, { bytes: Buffer.from(body) });
     }
     case '/': {
       const view = buildStatusView(ctx.config(), ctx.report(), new Date(), parseViewFilter(query));

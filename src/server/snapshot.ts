@@ -2,6 +2,25 @@ import type { CheckReport } from '../types.js';
 import type { LastCheck } from '../store/results.js';
 import type { MetricsSnapshot } from './metrics.js';
 
+/** One array per report: /metrics renders a given array's series once (see renderMetrics). */
+const perReport = new WeakMap<CheckReport, MetricsSnapshot['credentials']>();
+
+function credentialsOf(report: CheckReport): MetricsSnapshot['credentials'] {
+  let list = perReport.get(report);
+  if (!list) {
+    list = report.credentials.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      expiries: r.expiries,
+      probe: r.probe ? { ok: r.probe.ok, latencyMs: r.probe.latencyMs } : null,
+      notBefore: (r.certificates ?? []).map((c) => ({ source: c.source, notBefore: c.notBefore })),
+    }));
+    perReport.set(report, list);
+  }
+  return list;
+}
+
 /** Pure: the recorded report and daemon counters → the numbers /metrics shows. */
 export function metricsSnapshot(
   report: CheckReport,
@@ -17,14 +36,7 @@ export function metricsSnapshot(
   },
 ): MetricsSnapshot {
   return {
-    credentials: report.credentials.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      status: r.status,
-      expiries: r.expiries,
-      probe: r.probe ? { ok: r.probe.ok, latencyMs: r.probe.latencyMs } : null,
-      notBefore: (r.certificates ?? []).map((c) => ({ source: c.source, notBefore: c.notBefore })),
-    })),
+    credentials: credentialsOf(report),
     notifications: extra.notifications,
     outboxBacklog: extra.outboxBacklog,
     outboxOldestPendingSeconds: extra.outboxOldestPendingSeconds,
