@@ -84,7 +84,7 @@ async function sendBody(req: IncomingMessage, res: ServerResponse, contentType: 
     headers['content-encoding'] = 'gzip';
   }
   res.writeHead(200, { ...headers, 'content-length': bytes.length });
-  res.end(bytes);
+  res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
 /** /status bodies per recorded report: the daemon hands the same report object until a new check is recorded. */
