@@ -8,7 +8,7 @@ import type { AlertEvent, AlertState, ConditionInput } from '../src/alerts/types
 import { activeAcks, putAck } from '../src/store/acks.js';
 import { daysLeft, expiryLevel } from '../src/evaluate.js';
 import { at, config, credential, DAY_MS, hours, result, T0, tempDb } from './helpers/alerts-fixtures.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import { runCli, tempDir, withoutWarnings } from './helpers/cli.js';
 
 const SETTINGS = { remindDays: [60, 30, 14, 7, 3, 1], repeatHours: 24 };
 const iso = (d: Date) => d.toISOString();
@@ -155,8 +155,3 @@ credentials:
   const un = await cli('unack', 'api-key');
   assert.deepEqual([un.code, un.stdout], [0, 'api-key: acknowledgement ended; reminders resume\n']);
 });
-
-/** stderr less the config's lint warnings (these configs route to no notifier, which `validate` warns about). */
-function withoutWarnings(stderr: string): string {
-  return stderr.split('\n').filter((l) => l && !l.startsWith('warning: ')).join('\n');
-}

@@ -11,19 +11,12 @@ import { dispatchPending } from '../src/alerts/dispatch.js';
 import { config, credential, result, silentLog, tempDb } from './helpers/alerts-fixtures.js';
 import { alertmanagerMissing, startAlertmanager } from './helpers/notify-alertmanager.js';
 import { startHttpServer } from './helpers/notify-http.js';
+import { until as untilHelper } from './helpers/until.js';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000) => untilHelper(what, fn, { ms, everyMs: 100 });
 
 interface Page {
   status: string;

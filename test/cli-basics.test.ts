@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, TSX, runCli, tempDir } from './helpers/cli.js';
+import { ROOT, TSX, runCli, tempDir, withoutWarnings } from './helpers/cli.js';
 import { progressLine, startProgress } from '../src/commands/progress.js';
 import { kinds } from '../src/kinds/index.js';
 import { notifiers } from '../src/notifiers/index.js';
@@ -222,8 +222,3 @@ credentials:
     dir.cleanup();
   }
 });
-
-/** stderr less the config's lint warnings (these configs route to no notifier, which `validate` warns about). */
-function withoutWarnings(stderr: string): string {
-  return stderr.split('\n').filter((l) => l && !l.startsWith('warning: ')).join('\n');
-}

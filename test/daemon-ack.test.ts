@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './helpers/ports.js';
 import { ROOT, runCli, TSX } from './helpers/cli.js';
+import { until as untilHelper } from './helpers/until.js';
 
 const DAY = 86_400_000;
 let dir: string;
@@ -21,21 +22,8 @@ let child: ChildProcess;
 let stderr = '';
 const hooks: any[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${stderr.slice(-2000)}`);
-    await sleep(200);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20_000) =>
+  untilHelper(what, fn, { ms, context: () => stderr.slice(-2000) });
 
 const configYaml = (expiresAt: string) => `database: ./state/credwatch.db
 schedule: { check: "*/2 * * * * *" }

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { createMtlsPki } from './helpers/pki.js';
 import { kinds } from '../src/kinds/index.js';
 import { freePort } from './helpers/ports.js';
+import { until } from './helpers/until.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -39,20 +40,6 @@ let soonDate = '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(200);
-  }
-}
 
 
 const auth = { authorization: `Bearer ${TOKEN}` };

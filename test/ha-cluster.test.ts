@@ -10,19 +10,12 @@ import { ROOT, TSX, tempDir } from './helpers/cli.js';
 import { alertmanagerMissing, startAlertmanager, type RunningAlertmanager } from './helpers/notify-alertmanager.js';
 import { startHttpServer } from './helpers/notify-http.js';
 import { freePort } from './helpers/ports.js';
+import { until as untilHelper } from './helpers/until.js';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms: number) => untilHelper(what, fn, { ms, everyMs: 100 });
 
 interface Notification {
   status: string;

@@ -1,9 +1,8 @@
 import { userInfo } from 'node:os';
 import { parseDate } from '../config/helpers.js';
-import { openDatabase } from '../store/db.js';
+import { openDatabase, type Db } from '../store/db.js';
 import { endAck, hasActiveAlert, putAck } from '../store/acks.js';
 import { ackText } from '../ack.js';
-import type { Config } from '../config/schema.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
 
 export interface AckOptions extends GlobalOptions {
@@ -20,10 +19,20 @@ function whoAmI(): string {
   }
 }
 
-function knownCredential(config: Config, id: string): boolean {
-  if (config.credentials.some((c) => c.id === id)) return true;
-  process.stderr.write(`credwatch: no credential with id "${id}"\n`);
-  return false;
+/** Loads the config, checks the id, opens the database and runs `act`; exit 3 for a bad config or an unknown id. */
+function withCredential(id: string, opts: GlobalOptions, act: (db: Db) => number): number {
+  const loaded = loadOrReport(opts);
+  if (!loaded) return EXIT.usage;
+  if (!loaded.config.credentials.some((c) => c.id === id)) {
+    process.stderr.write(`credwatch: no credential with id "${id}"\n`);
+    return EXIT.usage;
+  }
+  const db = openDatabase(loaded.config.database);
+  try {
+    return act(db);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -37,12 +46,7 @@ export function ackCommand(id: string, opts: AckOptions): number {
     if (!d) throw new UsageError(`--until ${opts.until}: expected a date (2026-12-01) or an ISO 8601 instant`);
     until = d.toISOString();
   }
-  const loaded = loadOrReport(opts);
-  if (!loaded) return EXIT.usage;
-  const { config } = loaded;
-  if (!knownCredential(config, id)) return EXIT.usage;
-  const db = openDatabase(config.database);
-  try {
+  return withCredential(id, opts, (db) => {
     if (!hasActiveAlert(db, id)) {
       process.stderr.write(`credwatch: ${id} has no active alert to acknowledge\n`);
       return EXIT.usage;
@@ -51,26 +55,17 @@ export function ackCommand(id: string, opts: AckOptions): number {
     putAck(db, id, ack);
     process.stdout.write(`${id}: ${ackText(ack)}${until ? ` (until ${until})` : ''}; reminders stop until a new firing, an escalation or resolution\n`);
     return EXIT.ok;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** `credwatch unack ID`: ends the credential's acknowledgement; reminders resume. */
 export function unackCommand(id: string, opts: GlobalOptions): number {
-  const loaded = loadOrReport(opts);
-  if (!loaded) return EXIT.usage;
-  const { config } = loaded;
-  if (!knownCredential(config, id)) return EXIT.usage;
-  const db = openDatabase(config.database);
-  try {
+  return withCredential(id, opts, (db) => {
     if (!endAck(db, id, new Date().toISOString(), 'unack')) {
       process.stderr.write(`credwatch: ${id} is not acknowledged\n`);
       return EXIT.usage;
     }
     process.stdout.write(`${id}: acknowledgement ended; reminders resume\n`);
     return EXIT.ok;
-  } finally {
-    db.close();
-  }
+  });
 }

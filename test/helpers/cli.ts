@@ -52,3 +52,8 @@ export function tempDir(prefix = 'credwatch-test-') {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** stderr less the config's lint warnings (`warning: …` lines; e.g. a config that routes to no notifier), the rest as one string. */
+export function withoutWarnings(stderr: string): string {
+  return stderr.split('\n').filter((l) => l && !l.startsWith('warning: ')).join('\n');
+}
