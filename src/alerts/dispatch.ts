@@ -182,7 +182,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
       error = new NotifyError(`no digest-capable notifier named "${notifier}" is configured`, { code: 'notifier_unknown', retryable: false });
     } else {
       try {
-        await plugin.sendDigest(claimed.map((d) => d.event), cfg, { log, timeoutMs, now: startedAt, alert: null });
+        await plugin.sendDigest(claimed.map((d) => d.event), cfg, { log, timeoutMs, now: startedAt, alert: null, publicUrl: config.server?.publicUrl });
       } catch (err) {
         error = asNotifyError(err, notifier);
       }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import { registerSecret, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
-import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext } from './notifier.js';
+import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency, digestCounts } from '../alerts/digest.js';
 import { dateOf, headline } from './slack.js';
 import { readFailure } from '../read-failure.js';
@@ -40,7 +40,8 @@ export interface EmailMessage {
 
 
 /** The facts every rendering shows, in order. */
-export function facts(e: AlertEvent): [label: string, value: string | null][] {
+export function facts(e: AlertEvent, publicUrl?: string): [label: string, value: string | null][] {
+  const link = eventLink(e, publicUrl);
   return [
     ['Severity', e.severity],
     ['Event', e.event],
@@ -51,48 +52,50 @@ export function facts(e: AlertEvent): [label: string, value: string | null][] {
     ['Owner', e.credential.owner],
     ['Runbook', e.credential.runbook],
     ...(e.rotation ? [['Rotation', rotationLine(e.credential.id, e.rotation)] as [string, string]] : []),
+    ...(link ? [['Status page', link] as [string, string]] : []),
   ];
 }
 
 export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-function textBody(e: AlertEvent): string {
-  const rows = facts(e).map(([k, v]) => `${`${k}:`.padEnd(12)}${v ?? '-'}`);
+function textBody(e: AlertEvent, publicUrl?: string): string {
+  const rows = facts(e, publicUrl).map(([k, v]) => `${`${k}:`.padEnd(12)}${v ?? '-'}`);
   const reasons = e.reasons.length ? ['', 'Reasons:', ...e.reasons.map((r) => `- ${r}`)] : [];
   return [e.summary, '', ...rows, ...reasons, '', `Event id: ${e.id}`, `Occurred: ${e.occurredAt}`, ''].join('\n');
 }
 
-function htmlBody(e: AlertEvent): string {
+function htmlBody(e: AlertEvent, publicUrl?: string): string {
   const cell = (label: string, value: string | null) => {
     const shown =
-      value === null ? '-' : label === 'Runbook' && /^https?:\/\//i.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
+      value === null ? '-' : (label === 'Runbook' || label === 'Status page') && /^https?:\/\//i.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
     return `<tr><th align="left">${escapeHtml(label)}</th><td>${shown}</td></tr>`;
   };
   const reasons = e.reasons.length ? `<p><strong>Reasons</strong></p>\n<ul>${e.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>\n` : '';
   return (
     `<!doctype html>\n<html><body>\n<p>${escapeHtml(e.summary)}</p>\n` +
-    `<table>${facts(e).map(([k, v]) => cell(k, v)).join('')}</table>\n` +
+    `<table>${facts(e, publicUrl).map(([k, v]) => cell(k, v)).join('')}</table>\n` +
     reasons +
     `<p style="color:#666">Event id ${escapeHtml(e.id)} &middot; occurred ${escapeHtml(e.occurredAt)}</p>\n</body></html>\n`
   );
 }
 
 /** Pure: the message sent. The Message-ID is derived from the event id, so a retry is recognisably the same mail. */
-export function render(e: AlertEvent, config: Pick<EmailConfig, 'from' | 'to'>): EmailMessage {
+export function render(e: AlertEvent, config: Pick<EmailConfig, 'from' | 'to'>, publicUrl?: string): EmailMessage {
   return {
     from: config.from,
     to: Array.isArray(config.to) ? config.to : [config.to],
     subject: `[credwatch] ${headline(e)}: ${e.credential.id}`,
-    text: textBody(e),
-    html: htmlBody(e),
+    text: textBody(e, publicUrl),
+    html: htmlBody(e, publicUrl),
     messageId: `<${createHash('sha256').update(e.id).digest('hex').slice(0, 32)}@credwatch>`,
     headers: { 'X-Credwatch-Event-Id': e.id },
   };
 }
 
 /** Pure: several events as one mail, worst first. Its Message-ID comes from the event ids, so a retry is the same mail. */
-export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailConfig, 'from' | 'to'>): EmailMessage {
+export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailConfig, 'from' | 'to'>, publicUrl?: string): EmailMessage {
+  const page = statusPageLink(publicUrl);
   const sorted = [...events].sort(byEventUrgency);
   const counts = digestCounts(sorted);
   const line = (e: AlertEvent) => `${headline(e)}: ${e.summary}`;
@@ -107,6 +110,7 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
       `   Event id:   ${e.id}`,
       '',
     ]),
+    ...(page ? [`Status page: ${page}`, ''] : []),
   ].join('\n');
   const row = (e: AlertEvent) => {
     const runbook = e.credential.runbook && /^https?:\/\//i.test(e.credential.runbook) ? `<a href="${escapeHtml(e.credential.runbook)}">runbook</a>` : escapeHtml(e.credential.runbook ?? '-');
@@ -120,7 +124,9 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
     `<!doctype html>\n<html><body>\n<p>${escapeHtml(`${sorted.length} credwatch alerts (${counts}), worst first:`)}</p>\n` +
     `<table>\n<tr><th align="left">Event</th><th align="left">Credential</th><th align="left">Summary</th><th align="left">Days left</th><th align="left">Owner</th><th align="left">Runbook</th></tr>\n` +
     sorted.map(row).join('\n') +
-    `\n</table>\n</body></html>\n`;
+    `\n</table>\n` +
+    (page ? `<p><a href="${escapeHtml(page)}">Status page</a></p>\n` : '') +
+    `</body></html>\n`;
   const ids = sorted.map((e) => e.id);
   return {
     from: config.from,
@@ -175,8 +181,8 @@ export const email: NotifierPlugin<EmailConfig> = {
         }),
       groupAbove: groupAboveField(),
     }),
-  send: (event, config, ctx) => deliver(render(event, config), config, ctx),
-  sendDigest: (events, config, ctx) => deliver(renderDigest(events, config), config, ctx),
+  send: (event, config, ctx) => deliver(render(event, config, ctx.publicUrl), config, ctx),
+  sendDigest: (events, config, ctx) => deliver(renderDigest(events, config, ctx.publicUrl), config, ctx),
 };
 
 /** Sends one message over SMTP within the attempt's time; failures classified, the password never in an error. */

@@ -22,6 +22,22 @@ export interface NotifyContext {
 }
 
 /**
+ * The status page under `server.publicUrl` (DESIGN: alerts link there): a credential's own page
+ * (`/credentials/ID`), or the page itself for a digest or a test event. Null when it is not set.
+ */
+export function statusPageLink(publicUrl: string | undefined, credentialId?: string): string | null {
+  if (!publicUrl) return null;
+  const base = publicUrl.replace(/\/+$/, '');
+  return credentialId ? `${base}/credentials/${encodeURIComponent(credentialId)}` : `${base}/`;
+}
+
+const TEST_CREDENTIAL = 'credwatch-test';
+
+/** The link an event carries: its credential's page, or the status page for a test event (no such credential). */
+export const eventLink = (e: AlertEvent, publicUrl: string | undefined) =>
+  statusPageLink(publicUrl, e.event === 'test' || e.credential.id === TEST_CREDENTIAL ? undefined : e.credential.id);
+
+/**
  * A notifier plugin: one file each (schema, pure render, thin send), registered in `./index.ts`.
  * `send` resolves when the event was accepted and throws a NotifyError otherwise.
  */

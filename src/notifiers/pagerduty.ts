@@ -7,7 +7,7 @@ import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alerts/types.js';
 import type { NotifierPlugin } from './notifier.js';
-import { NotifyError } from './notifier.js';
+import { NotifyError, eventLink } from './notifier.js';
 import { post, scrub } from './http.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -59,6 +59,8 @@ export function dedupKey(credentialId: string, condition: Condition | 'test', ev
 
 export interface PagerDutyRenderOptions {
   alert: { condition: Condition; level: Level } | null;
+  /** `server.publicUrl`: the incident links to the credential's page there. */
+  publicUrl?: string;
 }
 
 /**
@@ -70,7 +72,12 @@ export function render(e: AlertEvent, routingKey: string, o: PagerDutyRenderOpti
   const dedup_key = dedupKey(e.credential.id, condition, e.id);
   if (e.event === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key, client: 'credwatch' };
   if (e.event !== 'test' && o.alert?.level === 'ok') return null;
-  const links = e.credential.runbook && /^https?:\/\//.test(e.credential.runbook) ? [{ href: e.credential.runbook, text: 'runbook' }] : undefined;
+  const page = eventLink(e, o.publicUrl);
+  const all = [
+    ...(e.credential.runbook && /^https?:\/\//.test(e.credential.runbook) ? [{ href: e.credential.runbook, text: 'runbook' }] : []),
+    ...(page ? [{ href: page, text: 'credwatch status page' }] : []),
+  ];
+  const links = all.length ? all : undefined;
   return {
     routing_key: routingKey,
     event_action: 'trigger',
@@ -109,7 +116,7 @@ export const pagerduty: NotifierPlugin<PagerDutyConfig> = {
     }),
   async send(event, config, ctx) {
     const key = config.routingKey.reveal();
-    const body = render(event, key, { alert: ctx.alert });
+    const body = render(event, key, { alert: ctx.alert, publicUrl: ctx.publicUrl });
     if (!body) return;
     try {
       // PagerDuty answers 202 Accepted; 400 is a malformed event or a bad key (permanent); 429 and 5xx are retried.

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alerts/types.js';
-import { groupAboveField, type NotifierPlugin, type NotifyContext } from './notifier.js';
+import { groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency as byUrgency, digestCounts } from '../alerts/digest.js';
 import { networkError, scrub, statusError, urlSecrets } from './http.js';
 import { rotationLine } from '../rotation.js';
@@ -55,7 +55,8 @@ const orDash = (v: string | number | null) => (v === null || v === '' ? '—' : 
 export const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
 /** Pure: the exact message posted. */
-export function render(e: AlertEvent): IncomingWebhookSendArguments {
+export function render(e: AlertEvent, publicUrl?: string): IncomingWebhookSendArguments {
+  const link = eventLink(e, publicUrl);
   const icon = ICON[e.event === 'resolved' || e.event === 'test' ? e.event : e.severity]!;
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: clip(`*${label}*\n${value}`, FIELD_MAX) });
   const runbook = e.credential.runbook ? `<${escapeMrkdwn(e.credential.runbook)}|runbook>` : '—';
@@ -73,6 +74,7 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
         field('Owner', escapeMrkdwn(orDash(e.credential.owner))),
         field('Runbook', runbook),
         ...(e.rotation ? [field('Rotation', escapeMrkdwn(rotationLine(e.credential.id, e.rotation)))] : []),
+        ...(link ? [field('Status page', `<${escapeMrkdwn(link)}|${escapeMrkdwn(e.credential.id)}>`)] : []),
       ],
     },
   ];
@@ -85,7 +87,8 @@ export function render(e: AlertEvent): IncomingWebhookSendArguments {
 }
 
 /** Pure: several events as one message, worst first; one line each, packed into sections Slack accepts. */
-export function renderDigest(events: readonly AlertEvent[]): IncomingWebhookSendArguments {
+export function renderDigest(events: readonly AlertEvent[], publicUrl?: string): IncomingWebhookSendArguments {
+  const link = statusPageLink(publicUrl);
   const sorted = [...events].sort(byUrgency);
   const counts = digestCounts(sorted);
   const title = `credwatch: ${sorted.length} alerts (${counts})`;
@@ -110,7 +113,7 @@ export function renderDigest(events: readonly AlertEvent[]): IncomingWebhookSend
     ...sections.map((text) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } })),
   ];
   if (shown < lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${lines.length - shown} more: see the status page or \`credwatch status\`` } });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `digest · ${sorted[0]?.occurredAt ?? ''}` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `digest · ${sorted[0]?.occurredAt ?? ''}${link ? ` · <${escapeMrkdwn(link)}|status page>` : ''}` }] });
   return { text: title, blocks };
 }
 
@@ -146,6 +149,6 @@ export const slack: NotifierPlugin<SlackConfig> = {
       url: h.secret().refine((u) => /^https?:\/\/[^\s/]+\/\S*$/i.test(u.reveal()), 'must be an http(s) webhook URL'),
       groupAbove: groupAboveField(),
     }),
-  send: (event, config, ctx) => postMessage(render(event), config, ctx),
-  sendDigest: (events, config, ctx) => postMessage(renderDigest(events), config, ctx),
+  send: (event, config, ctx) => postMessage(render(event, ctx.publicUrl), config, ctx),
+  sendDigest: (events, config, ctx) => postMessage(renderDigest(events, ctx.publicUrl), config, ctx),
 };
