@@ -1,7 +1,6 @@
 // `alertmanager`: POST {url}/api/v2/alerts. An Alertmanager alert is a state, not a message: a
 // firing alert is posted with an `endsAt` a little in the future and re-posted every cycle while
 // active (see `repostActiveAlerts`); a resolve posts the same labels with `endsAt` now.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Agent } from 'undici';
 import type { NotifierConfig } from '../config/schema.js';
@@ -10,6 +9,7 @@ import type { AlertEvent, Condition, Level, Severity } from '../alerts/types.js'
 import { NotifyError, isNotifyError, type NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
 import { rotationLine } from '../rotation.js';
+import { readFailure, readRegularFile } from '../read-failure.js';
 
 export interface AlertmanagerConfig extends NotifierConfig {
   type: 'alertmanager';
@@ -155,9 +155,10 @@ export async function postAlerts(config: AlertmanagerConfig, alerts: PostableAle
   let ca: Buffer | undefined;
   if (config.ca) {
     try {
-      ca = readFileSync(config.ca);
+      // Regular files only, size-capped, as every file credwatch reads.
+      ca = readRegularFile(config.ca);
     } catch (err) {
-      throw new NotifyError(`alertmanager ${config.name}: ca ${config.ca} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { code: 'ca_unreadable', retryable: true });
+      throw new NotifyError(`alertmanager ${config.name}: ca ${config.ca} ${readFailure(err)}`, { code: 'ca_unreadable', retryable: true });
     }
   }
   const dispatcher = ca ? new Agent({ connect: { ca, timeout: timeoutMs } }) : undefined;
