@@ -17,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import { createMtlsPki } from '../test/helpers/pki.js';
-import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import { probeClara, type ClaraProbeCredential } from '../src/kinds/clara.js';
 import { Secret } from '../src/secret.js';
-import type { ProbeContext } from '../src/kinds/kind.js';
+import type { ProbeContext } from '../src/probe/context.js';
 
 const PROBES = 500;
 const CONCURRENCY = 20;

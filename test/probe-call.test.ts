@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
 import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
-import { probeClara } from '../src/probe/clara.js';
+import { probeClara } from '../src/kinds/clara.js';
 import type { ProbeOptions } from '../src/probe/bearer-probe.js';
 
 type Api = (bearer: string, n: number) => { status: number; headers?: Record<string, string> };

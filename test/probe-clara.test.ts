@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
 import { closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
-import { parseClaraCredentials, probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import { parseClaraCredentials, probeClara, type ClaraProbeCredential } from '../src/kinds/clara.js';
 import { Secret } from '../src/secret.js';
 
 const ID = 'clara-client-id';

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMtlsPki } from './helpers/pki.js';
 import { captureLog, closeState, json, probeContext, startServer, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
-import { probeClara } from '../src/probe/clara.js';
+import { probeClara } from '../src/kinds/clara.js';
 import { probeClarus, type ClarusCredential } from '../src/kinds/clarus.js';
 import { Secret } from '../src/secret.js';
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCa, createClientCert, createMtlsPki, createServerCert } from './helpers/pki.js';
 import { claraCred, closeState, json, probeContext, startServer, tokenReply, writeFiles, type TestServer } from './helpers/mtls-server.js';
-import { probeClara } from '../src/probe/clara.js';
+import { probeClara } from '../src/kinds/clara.js';
 import { AGENT_STATE_KEY, liveAgents, type ProbeAgent } from '../src/probe/agent.js';
 import { secureContextFor } from '../src/probe/tls-material.js';
 import { Secret } from '../src/secret.js';
@@ -75,7 +75,7 @@ describe('probe: `ca` is the only trust for the server', () => {
     // A child process whose default store holds the server's CA, as a system root would be.
     writeFileSync(files.path('public-ca.pem'), publicCaPem);
     const script = `
-      import { probeClara } from './src/probe/clara.ts';
+      import { probeClara } from './src/kinds/clara.ts';
       import { claraCred, probeContext, closeState } from './test/helpers/mtls-server.ts';
       const files = { path: (n) => ${JSON.stringify(files.dir)} + '/' + n };
       const out = [];

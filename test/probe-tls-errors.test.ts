@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCa, createClientCert, createMtlsPki } from './helpers/pki.js';
 import { closedPort, closeState, json, probeContext, silentServer, startServer, tokenReply, writeFiles, type TestServer, claraCred } from './helpers/mtls-server.js';
-import { probeClara, type ClaraProbeCredential } from '../src/probe/clara.js';
+import { probeClara, type ClaraProbeCredential } from '../src/kinds/clara.js';
 import { runBearerProbe } from '../src/probe/bearer-probe.js';
 import { Secret } from '../src/secret.js';
 

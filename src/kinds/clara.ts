@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
-import { emptyObservation } from '../types.js';
-import { InspectError, readLocalFile } from './pem.js';
-import { guarded, inspectCertificateFile } from './x509.js';
-import { parseClaraCredentials } from '../probe/clara-credentials.js';
+import { Secret } from '../secret.js';
+import { emptyObservation, type ProbeResult } from '../types.js';
+import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './pem.js';
+import type { ProbeContext } from '../probe/context.js';
+import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
+import { ProbeError } from '../probe/errors.js';
+
+// The probe layer pulls in undici; load it only when a probe actually runs.
+const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
+  (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 /** Clara API projects live at most 360 days (seeds/clara-api-authentication.txt). */
 export const CLARA_MAX_VALIDITY_DAYS = 360;
@@ -36,6 +41,128 @@ export function projectExpiry(cred: Pick<ClaraCredential, 'createdAt' | 'validit
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** What the Clara dashboard's one-time "Client Credentials (JSON)" download holds. */
+export interface ClaraClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+/** A credentials file that cannot be used; the message never quotes a value from it. */
+export class ClaraCredentialsError extends Error {
+  readonly code = 'bad_json';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClaraCredentialsError';
+  }
+}
+
+/**
+ * Parses the Client Credentials JSON. Accepts the API's `client_id` / `client_secret` / `scopes`,
+ * camelCase, and the dashboard's labels ("Client ID", "Client Secret").
+ */
+export function parseClaraCredentials(text: string): ClaraClientCredentials {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    // JSON.parse's message quotes the offending text, which may be part of the secret.
+    const pos = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ClaraCredentialsError(`is not valid JSON${pos ? ` (syntax error at position ${pos})` : ''}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ClaraCredentialsError('must hold a JSON object');
+  const obj = data as Record<string, unknown>;
+  const pick = (...keys: string[]) => {
+    for (const k of keys) {
+      const v = obj[k];
+      if (typeof v === 'string' && v.trim()) return v.trim();
+    }
+    return undefined;
+  };
+  const clientId = pick('client_id', 'clientId', 'Client ID');
+  const clientSecret = pick('client_secret', 'clientSecret', 'Client Secret');
+  const missing = [!clientId && 'client_id', !clientSecret && 'client_secret'].filter(Boolean);
+  if (missing.length) throw new ClaraCredentialsError(`has no ${missing.join(' and no ')} (also accepted: clientId/clientSecret, "Client ID"/"Client Secret")`);
+  const raw = obj.scopes ?? obj.scope ?? obj.Scopes;
+  const scopes = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(/[\s,]+/).filter(Boolean) : [];
+  return { clientId: clientId!, clientSecret: clientSecret!, scopes };
+}
+
+/**
+ * The one reader of `credentialsFile`, for inspection and probe alike: read (regular file,
+ * size-capped) and parsed, every failure an `InspectError` whose message names the file.
+ */
+export function readClaraCredentials(file: string): ClaraClientCredentials {
+  const text = readLocalFile(file, 'credentialsFile').toString('utf8');
+  try {
+    return parseClaraCredentials(text);
+  } catch (err) {
+    throw new InspectError('bad_json', `credentialsFile ${file} ${(err as Error).message}`);
+  }
+}
+
+export const CLARA_DEFAULT_PATH = '/api/v3/transactions';
+
+/** The parts of a clara-project credential the probe needs. */
+export type ClaraProbeCredential = Pick<
+  ClaraCredential,
+  'id' | 'country' | 'baseUrl' | 'certificate' | 'privateKey' | 'ca' | 'clientId' | 'clientSecret' | 'credentialsFile' | 'probe'
+>;
+
+/** Country endpoints from the provider's docs; `baseUrl` overrides (a sandbox, a test server). */
+export const claraBaseUrl = (c: Pick<ClaraCredential, 'country' | 'baseUrl'>) => c.baseUrl ?? `https://public-api.${c.country}.clara.com`;
+
+const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
+
+/** Read on every probe: a renewed project's credentials file replaces the old one in place. */
+function clientCredentials(c: ClaraProbeCredential): { clientId: string; clientSecret: Secret } {
+  if (c.clientId && c.clientSecret) return { clientId: c.clientId.reveal(), clientSecret: c.clientSecret };
+  if (!c.credentialsFile) throw new ProbeError('token_rejected', 'no client credentials: set credentialsFile, or clientId and clientSecret', 'token');
+  try {
+    const parsed = readClaraCredentials(c.credentialsFile);
+    return { clientId: parsed.clientId, clientSecret: new Secret(parsed.clientSecret) };
+  } catch (err) {
+    throw new ProbeError('token_rejected', (err as Error).message, 'token');
+  }
+}
+
+/**
+ * Clara's two layers, as a real integration uses them: the project's client certificate on the
+ * connection, a token from `/oauth/token` (HTTP Basic, cached for its life), then `GET probe.path`
+ * once, or once per X-Tax-Identifier so every company of the group is proven.
+ */
+export async function probeClara(cred: ClaraProbeCredential, ctx: ProbeContext, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const base = claraBaseUrl(cred);
+  const url = join(base, cred.probe?.path ?? CLARA_DEFAULT_PATH);
+  const taxIds = cred.probe?.taxIdentifiers ?? [];
+  const calls: ProbeCall[] = taxIds.length ? taxIds.map((taxIdentifier) => ({ method: 'GET', url, taxIdentifier })) : [{ method: 'GET', url }];
+  let client: { clientId: string; clientSecret: Secret };
+  try {
+    client = clientCredentials(cred);
+  } catch (err) {
+    const e = err as ProbeError;
+    return {
+      ok: false,
+      stage: e.stage,
+      httpStatus: null,
+      latencyMs: 0,
+      tokenExpiresAt: null,
+      error: e.info(),
+      ...(taxIds.length ? { entities: taxIds.map((taxIdentifier) => ({ taxIdentifier, ok: false, httpStatus: null, error: e.info() })) } : {}),
+    };
+  }
+  return runBearerProbe(
+    {
+      tls: { certificate: cred.certificate, privateKey: cred.privateKey, ca: cred.ca },
+      auth: { type: 'oauth', grant: { tokenUrl: join(base, '/oauth/token'), clientId: client.clientId, clientSecret: client.clientSecret, clientAuth: 'basic' } },
+      calls,
+      entities: taxIds.length > 0,
+    },
+    ctx,
+    opts,
+  );
+}
 
 export const claraKind: Kind<ClaraCredential> = {
   name: 'clara-project',
@@ -93,18 +220,10 @@ export const claraKind: Kind<ClaraCredential> = {
     obs.expiries.push({ source: 'project', expiresAt: projectExpiry(cred) });
     return guarded(obs, () => {
       inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs);
-      if (cred.credentialsFile) {
-        const text = readLocalFile(cred.credentialsFile, 'credentialsFile').toString('utf8');
-        try {
-          parseClaraCredentials(text);
-        } catch (err) {
-          throw new InspectError('bad_json', `credentialsFile ${cred.credentialsFile} ${(err as Error).message}`);
-        }
-      }
+      if (cred.credentialsFile) readClaraCredentials(cred.credentialsFile);
     });
   },
-  // The probe layer pulls in undici; load it only when a probe actually runs.
-  probe: async (cred, ctx) => (await import('../probe/clara.js')).probeClara(cred, ctx),
+  probe: (cred, ctx) => probeClara(cred, ctx),
   // One call per X-Tax-Identifier (one without), and a token from /oauth/token.
   probeCost: (cred) => ({ calls: Math.max(1, cred.probe?.taxIdentifiers?.length ?? 0), token: true }),
 };

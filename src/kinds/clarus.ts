@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Kind, ProbeContext } from './kind.js';
+import type { Kind } from './kind.js';
+import type { ProbeContext } from '../probe/context.js';
 import type { CredentialConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
-import { readCertificateChain } from './pem.js';
-import { guarded } from './x509.js';
+import { guarded, readCertificateChain } from './pem.js';
 import type { ProbeCall, ProbeOptions, TokenSource } from '../probe/bearer-probe.js';
-import { sharedAcrossEnvironments } from '../probe/environment-lint.js';
+import { sharedAcrossEnvironments } from './environment-lint.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>

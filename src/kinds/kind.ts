@@ -3,26 +3,12 @@ import type { Logger } from 'pino';
 import type { Observation, ProbeResult } from '../types.js';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { CredentialConfig, ConfigProblem } from '../config/schema.js';
+import type { ProbeContext } from '../probe/context.js';
 
 export interface InspectContext {
   /** The run's clock (`--at` replaces it). */
   now: Date;
   log: Logger;
-}
-
-export interface ProbeContext {
-  now: Date;
-  log: Logger;
-  /** Effective timeout: the credential's `probe.timeoutMs`, else the global one. */
-  timeoutMs: number;
-  /**
-   * State that outlives one cycle for this credential (its undici Agent, its cached token).
-   * The cycle runner keeps one bag per credential and drops it when the credential's config
-   * changes; values with a `close()` method are closed then.
-   */
-  state: Map<string, unknown>;
-  /** Every HTTP request the probe makes is counted here, by type (billed quotas; `probe.budget`). */
-  requests?: { token: number; call: number };
 }
 
 /** What one probe costs in requests: its test calls, and whether it needs a token from an endpoint. */

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { CertificateSummary, Expiry, Finding } from '../types.js';
+import type { CertificateSummary, Expiry, Finding, Observation } from '../types.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
@@ -192,4 +192,23 @@ export function checkKey(cert: X509Certificate, keyFile: string, what = 'private
     findings.push({ level: 'warning', reason: `${what} ${keyFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it` });
   }
   return findings;
+}
+
+/** Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project and oauth2. */
+export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation): void {
+  const chain = readCertificateChain(certFile);
+  const { expiries, certificates } = describeChain(chain, source);
+  obs.expiries.push(...expiries);
+  obs.certificates.push(...certificates);
+  if (keyFile) obs.findings.push(...checkKey(chain[0]!, keyFile));
+}
+
+/** Runs an inspection, turning any thrown error into `observation.error` (status `error`). */
+export function guarded(obs: Observation, fn: () => void): Observation {
+  try {
+    fn();
+  } catch (err) {
+    obs.error = (err as Error).message;
+  }
+  return obs;
 }

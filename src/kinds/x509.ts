@@ -4,7 +4,7 @@ import type { CredentialConfig, ConfigProblem } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation, type Observation } from '../types.js';
-import { chainSource, checkKey, describeChain, readCertificateChain } from './pem.js';
+import { chainSource, checkKey, describeChain, guarded } from './pem.js';
 import { readCertificateFile } from './formats.js';
 import { discoverFiles, entryProblems, relativeName, type FoundFile, type KeptCertificate, type ParsedFile } from './file-discovery.js';
 
@@ -18,25 +18,6 @@ export interface X509Credential extends CredentialConfig {
   password?: Secret;
   /** `split`: every certificate of a file is its own credential, named by subject CN. */
   bundle?: 'earliest' | 'split';
-}
-
-/** Inspects a PEM certificate file (and optionally its key): the shared core of x509 and clara-project. */
-export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation): void {
-  const chain = readCertificateChain(certFile);
-  const { expiries, certificates } = describeChain(chain, source);
-  obs.expiries.push(...expiries);
-  obs.certificates.push(...certificates);
-  if (keyFile) obs.findings.push(...checkKey(chain[0]!, keyFile));
-}
-
-/** Runs an inspection, turning any thrown error into `observation.error` (status `error`). */
-export function guarded(obs: Observation, fn: () => void): Observation {
-  try {
-    fn();
-  } catch (err) {
-    obs.error = (err as Error).message;
-  }
-  return obs;
 }
 
 // What discovery hands to inspection, on the credentials it made (never in config or JSON).

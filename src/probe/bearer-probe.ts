@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ProbeContext } from '../kinds/kind.js';
+import type { ProbeContext } from './context.js';
 import type { Secret } from '../secret.js';
 import type { ProbeEntity, ProbeErrorInfo, ProbeResult, ProbeStage } from '../types.js';
 import { agentFor, type ProbeAgent } from './agent.js';

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { ProbeContext } from '../../src/kinds/kind.js';
+import type { ProbeContext } from '../../src/probe/context.js';
 import type { Issued } from './pki.js';
-import type { ClaraProbeCredential } from '../../src/probe/clara.js';
+import type { ClaraProbeCredential } from '../../src/kinds/clara.js';
 import { Secret } from '../../src/secret.js';
 import { freePort } from './ports.js';
 
