@@ -2,6 +2,7 @@
 // The only file here that writes SQL; tables come from migrations/0002_alerts.sql.
 import type { Db } from '../store/db.js';
 import type { AlertEvent, AlertState, Condition, Level } from './types.js';
+import type { ActiveAlert } from '../alert-event.js';
 
 interface StateRow {
   credential_id: string;
@@ -270,15 +271,6 @@ export function notifierStatus(db: Db): NotifierStatus[] {
           : null,
     };
   });
-}
-
-export interface ActiveAlert {
-  credentialId: string;
-  condition: Condition;
-  level: Level;
-  event: AlertEvent;
-  /** When the level began, as evaluated; null for events queued before it was recorded. */
-  startsAt: string | null;
 }
 
 /** Alerts currently firing, each with its latest firing or reminder event. */

@@ -1,31 +1,8 @@
-// Plain data of the alert stage: what the state machine reads and writes, and the event contract.
-import type { ExpiryLevel, ProbeLevel, Rotation } from '../types.js';
+// Plain data of the alert stage: what the state machine reads and writes. The event contract
+// itself is the leaf ../alert-event.ts, shared with the notifiers.
+import type { Level } from '../alert-event.js';
 
-export const CONDITIONS = ['expiry', 'probe'] as const;
-export type Condition = (typeof CONDITIONS)[number];
-
-/** A condition's level: `ok` or how bad it is. Expiry and probe levels share one ladder per condition. */
-export type Level = ExpiryLevel | ProbeLevel;
-export type Severity = Exclude<Level, 'ok'>;
-
-export type EventType = 'firing' | 'reminder' | 'resolved' | 'test';
-
-/** The contract's event JSON (webhook body; other notifiers render the same fields). Exactly these keys. */
-export interface AlertEvent {
-  id: string;
-  event: EventType;
-  severity: Severity;
-  /** `environment` only when the credential sets one. */
-  credential: { id: string; kind: string; owner: string | null; runbook: string | null; environment?: string };
-  expiresAt: string | null;
-  daysLeft: number | null;
-  renewBy: string | null;
-  summary: string;
-  reasons: string[];
-  occurredAt: string;
-  /** Only for a credential of a rotation pair: where the pair stood when the event occurred. */
-  rotation?: Rotation;
-}
+export { CONDITIONS, type Condition, type Level, type Severity, type EventType, type AlertEvent } from '../alert-event.js';
 
 /** What has been announced for one condition of one credential (a row of `alert_state`). */
 export interface AlertState {

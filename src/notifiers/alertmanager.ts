@@ -1,11 +1,11 @@
 // `alertmanager`: POST {url}/api/v2/alerts. An Alertmanager alert is a state, not a message: a
 // firing alert is posted with an `endsAt` a little in the future and re-posted every cycle while
-// active (see `repostActiveAlerts`); a resolve posts the same labels with `endsAt` now.
+// active (the `refresh` hook, run by alerts/repost.ts); a resolve posts the same labels with `endsAt` now.
 import { z } from 'zod';
 import { Agent } from 'undici';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
-import type { AlertEvent, Condition, Level, Severity } from '../alerts/types.js';
+import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import { NotifyError, isNotifyError, type NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
 import { rotationLine } from '../rotation.js';
@@ -206,5 +206,15 @@ export const alertmanager: NotifierPlugin<AlertmanagerConfig> = {
     await postAlerts(config, alerts, ctx.timeoutMs, (target, err) =>
       ctx.log.warn({ code: err.code, err: err.message }, `${target} refused the alerts; delivered to the others`),
     );
+  },
+  // Alertmanager forgets an alert whose endsAt passes: post every active one again, firing only
+  // (the resolves that go with an escalation were sent with it).
+  async refresh(active, config, ctx) {
+    const alerts: PostableAlert[] = [];
+    for (const a of active) {
+      const [firing] = render(a.event, { now: ctx.now, alert: { condition: a.condition, level: a.level, startsAt: a.startsAt }, ttlMs: ctx.ttlMs, publicUrl: ctx.publicUrl });
+      if (firing) alerts.push(firing);
+    }
+    await postAlerts(config, alerts, ctx.timeoutMs, (target, err) => ctx.log.warn({ notifier: config.name, err: err.message }, `${target}: alertmanager re-post failed`));
   },
 };

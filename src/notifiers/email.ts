@@ -5,10 +5,9 @@ import { readRegularFile } from '../read-failure.js';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import { registerSecret, type Secret } from '../secret.js';
-import type { AlertEvent } from '../alerts/types.js';
+import type { AlertEvent } from '../alert-event.js';
 import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
-import { byEventUrgency, digestCounts } from '../alerts/digest.js';
-import { dateOf, headline } from './slack.js';
+import { byEventUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { readFailure } from '../read-failure.js';
 import { rotationLine } from '../rotation.js';
 

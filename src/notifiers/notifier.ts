@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { NotifierConfig } from '../config/schema.js';
-import type { AlertEvent, Condition, Level } from '../alerts/types.js';
+import type { ActiveAlert, AlertEvent, Condition, Level } from '../alert-event.js';
 import { scrubSecrets } from '../secret.js';
 
 /** What the dispatcher knows about an event beyond its JSON. */
@@ -37,6 +37,19 @@ const TEST_CREDENTIAL = 'credwatch-test';
 export const eventLink = (e: AlertEvent, publicUrl: string | undefined) =>
   statusPageLink(publicUrl, e.event === 'test' || e.credential.id === TEST_CREDENTIAL ? undefined : e.credential.id);
 
+/** What a `refresh` hook is handed each cycle. */
+export interface RefreshContext {
+  log: Logger;
+  /** Wall clock. */
+  now: Date;
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** How long each re-posted alert stays active without the next refresh; the plugin's default when absent. */
+  ttlMs?: number;
+  /** `server.publicUrl`, when set. */
+  publicUrl?: string;
+}
+
 /**
  * A notifier plugin: one file each (schema, pure render, thin send), registered in `./index.ts`.
  * `send` resolves when the event was accepted and throws a NotifyError otherwise.
@@ -51,6 +64,12 @@ export interface NotifierPlugin<C extends NotifierConfig = NotifierConfig> {
    * group on their side (Alertmanager, PagerDuty) leave it out and get every event on its own.
    */
   sendDigest?(events: AlertEvent[], config: C, ctx: NotifyContext): Promise<void>;
+  /**
+   * For a receiver that forgets an alert not sent again (Alertmanager, by its `endsAt`): called
+   * every cycle with each active alert routed to this notifier. Best effort (the outbox still
+   * carries the state changes); throws a NotifyError when nothing was accepted.
+   */
+  refresh?(alerts: readonly ActiveAlert[], config: C, ctx: RefreshContext): Promise<void>;
 }
 
 /** More events than this for one digest-capable notifier in one cycle go out as one digest. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
-import type { AlertEvent, Condition, Level, Severity } from '../alerts/types.js';
+import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import type { NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
 import { post, scrub } from './http.js';

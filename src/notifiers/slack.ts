@@ -6,9 +6,9 @@ import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
-import type { AlertEvent } from '../alerts/types.js';
+import type { AlertEvent } from '../alert-event.js';
 import { groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
-import { byEventUrgency as byUrgency, digestCounts } from '../alerts/digest.js';
+import { byEventUrgency as byUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { networkError, scrub, statusError, urlSecrets } from './http.js';
 import { rotationLine } from '../rotation.js';
 
@@ -30,29 +30,12 @@ const ICON: Record<string, string> = {
 /** Slack's mrkdwn treats these three as markup; everything else is literal. */
 export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** "CRITICAL", "WARNING reminder", "RESOLVED (was critical)", "TEST". */
-export function headline(e: AlertEvent): string {
-  const sev = e.severity.toUpperCase();
-  switch (e.event) {
-    case 'firing':
-      return sev;
-    case 'reminder':
-      return `${sev} reminder`;
-    case 'resolved':
-      return `RESOLVED (was ${e.severity})`;
-    case 'test':
-      return 'TEST';
-  }
-}
-
 /** Slack rejects a section text over 3000 characters (and a field over 2000). */
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 const orDash = (v: string | number | null) => (v === null || v === '' ? '—' : String(v));
-/** `2026-12-04` of an ISO instant; null stays null. Shared with the email render. */
-export const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
 /** Pure: the exact message posted. */
 export function render(e: AlertEvent, publicUrl?: string): IncomingWebhookSendArguments {

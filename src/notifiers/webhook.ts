@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
-import type { AlertEvent } from '../alerts/types.js';
+import type { AlertEvent } from '../alert-event.js';
 import type { NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
 
