@@ -5,11 +5,11 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit, timeSlicer } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { forgetRemoved, latestResults, previousProbes, pruneHistory, recordCheck, type PreviousProbe } from './store/results.js';
+import { forgetRemoved, latestResults, previousProbes, recordCheck, type PreviousProbe } from './store/results.js';
+import { pruneStored } from './store/retention.js';
 import { applyRotation, rotationPairs } from './rotation.js';
 import { discoverCredentials } from './kinds/discovery.js';
 import { REMOVED_MARK } from './config/derived-id.js';
-import { pruneOutbox } from './alerts/store.js';
 import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
 import { activeAcks } from './store/acks.js';
 import { hasUsableToken } from './probe/token-cache.js';
@@ -193,7 +193,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 });
     // Retention is about what is stored, so it runs on the real clock: `--at` must never prune.
     const retainFrom = new Date(Date.now() - config.retentionDays * DAY_MS);
-    pruned = pruneHistory(db, retainFrom) + pruneOutbox(db, retainFrom);
+    pruned = pruneStored(db, retainFrom);
   }
   opts.log.info(
     { credentials: results.length, ...report.summary, durationMs: Math.round(performance.now() - t0), pruned, recorded: opts.record !== false },

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { processResults } from '../src/alerts/process.js';
 import { dispatchPending } from '../src/alerts/dispatch.js';
-import { notificationCounts } from '../src/alerts/store.js';
+import { notificationCounts } from '../src/store/outbox.js';
 import { planDigests } from '../src/alerts/digest.js';
 import { byEventUrgency, digestCounts } from '../src/notifiers/event-text.js';
 import { renderDigest as slackDigest, type SlackConfig } from '../src/notifiers/slack.js';

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { levelStartedAt, type StartsAtInput } from '../src/alerts/starts-at.js';
 import { processResults } from '../src/alerts/process.js';
-import { activeAlerts } from '../src/alerts/store.js';
+import { activeAlerts } from '../src/store/alert-state.js';
 import { config, credential, result, tempDb } from './helpers/alerts-fixtures.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { spawnSync } from 'node:child_process';

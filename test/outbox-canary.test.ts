@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { processResults } from '../src/alerts/process.js';
 import { dispatchPending } from '../src/alerts/dispatch.js';
 import { sendTestEvent } from '../src/alerts/test-event.js';
-import { notifierStatus } from '../src/alerts/store.js';
+import { notifierStatus } from '../src/store/outbox.js';
 import { buildConfig } from '../src/config/load.js';
 import { at, capturingLog, dumpDatabase, result, tempDb } from './helpers/alerts-fixtures.js';
 import { startHttpServer } from './helpers/notify-http.js';

@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { createLogger } from '../src/log.js';
 import { openDatabase } from '../src/store/db.js';
 import { Secret } from '../src/secret.js';
-import { assessHealth, probeDatabaseWrite, type HealthReport } from '../src/server/health.js';
+import { assessHealth, type HealthReport } from '../src/server/health.js';
+import { probeDatabaseWrite } from '../src/store/db.js';
 import { startServer, type ServerContext } from '../src/server/server.js';
 
 test('database write probe: passes on the real database, fails on a read-only connection', () => {

@@ -8,7 +8,7 @@ import { buildConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
 import { openDatabase, type Db } from '../src/store/db.js';
 import { dailyHistory, recordCheck } from '../src/store/results.js';
-import { eventsForCredential } from '../src/alerts/store.js';
+import { eventsForCredential } from '../src/store/outbox.js';
 import { processResults } from '../src/alerts/process.js';
 import { dispatchPending } from '../src/alerts/dispatch.js';
 import { recordedReport } from '../src/commands/status.js';

@@ -7,7 +7,7 @@ import type { CredentialResult } from '../types.js';
 import { dispatchPending, type DispatchSummary } from './dispatch.js';
 import { processResults, type QueuedEvent } from './process.js';
 import { repostActiveAlerts, type RepostSummary } from './repost.js';
-import { notifierStatus, oldestPendingAt } from './store.js';
+import { notifierStatus, oldestPendingAt, outboxBacklog } from '../store/outbox.js';
 
 export interface AfterCycleOptions {
   /** The run's clock (`--at`): what the state machine sees. */
@@ -43,11 +43,6 @@ export function notifierProblemLines(db: Db): string[] {
       const lost = s.failed === 0 ? '' : s.failed === 1 ? '; 1 event not delivered' : `; ${s.failed} events not delivered`;
       return `notifier ${s.notifier}: permanent error since ${e.at} (${e.code}): ${e.message}${lost}`;
     });
-}
-
-/** Deliveries still waiting in the outbox (one indexed count: /metrics asks on every scrape). */
-export function outboxBacklog(db: Db): number {
-  return (db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
 }
 
 /** Seconds the oldest waiting delivery has waited (0 when none waits): the outbox's health in one number. */

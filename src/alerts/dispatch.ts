@@ -9,7 +9,7 @@ import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError, type NotifierPlugin } from '../notifiers/notifier.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
-import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from './store.js';
+import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from '../store/outbox.js';
 import { planDigests } from './digest.js';
 
 export interface NotifierLookup {

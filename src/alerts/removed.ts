@@ -3,7 +3,8 @@
 // once, on every notifier that was told about it.
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
-import { activeAlerts, eventNotifiers, insertEvent, loadStates, saveState, stateKey } from './store.js';
+import { activeAlerts, loadStates, saveState, stateKey } from '../store/alert-state.js';
+import { eventNotifiers, insertEvent } from '../store/outbox.js';
 import type { AlertEvent, Condition, Severity } from './types.js';
 import { parentIdOf } from '../config/derived-id.js';
 

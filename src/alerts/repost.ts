@@ -8,7 +8,7 @@ import { notifiers as registry } from '../notifiers/index.js';
 import { isNotifyError } from '../notifiers/notifier.js';
 import { configFor } from '../config/derived-id.js';
 import { routeFor } from './process.js';
-import { activeAlerts } from './store.js';
+import { activeAlerts } from '../store/alert-state.js';
 
 export interface RepostOptions {
   log: Logger;

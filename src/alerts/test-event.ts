@@ -5,7 +5,7 @@ import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError } from '../notifiers/notifier.js';
 import { buildTestEvent } from './event.js';
-import { recordAttempt } from './store.js';
+import { recordAttempt } from '../store/outbox.js';
 import type { NotifierLookup } from './dispatch.js';
 import type { AlertEvent } from './types.js';
 

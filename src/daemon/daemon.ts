@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { runCycle } from '../cycle.js';
 import { ProbeStates } from '../probe-states.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { busyTimeout, openDatabase, probeDatabaseWrite, setBusyTimeout, type Db } from '../store/db.js';
 import { dailyHistory, lastCheck } from '../store/results.js';
-import { eventsForCredential } from '../alerts/store.js';
+import { eventsForCredential } from '../store/outbox.js';
 import { probeRequestTotals } from '../store/probe-requests.js';
-import { assessHealth, databaseGone, databaseIdentity, diskFull, probeDatabaseWrite, type DatabaseIdentity, type HealthReport } from '../server/health.js';
+import { assessHealth, databaseGone, databaseIdentity, diskFull, type DatabaseIdentity, type HealthReport } from '../server/health.js';
 import { processRegistry } from '../server/metrics.js';
 import { startServer, type RunningServer, type ServerContext } from '../server/server.js';
 import { metricsSnapshot } from '../server/snapshot.js';
@@ -85,7 +85,7 @@ export class Daemon {
     this.#db = openDatabase(c.database);
     // From here on a lock held by another process must not stall the event loop (and /healthz)
     // for seconds: waits are short, and a cycle that met a lock is retried asynchronously.
-    this.#db.pragma(`busy_timeout = ${DAEMON_BUSY_TIMEOUT_MS}`);
+    setBusyTimeout(this.#db, DAEMON_BUSY_TIMEOUT_MS);
     this.#dbIdentity = databaseIdentity(c.database);
     this.#reports = new ReportCache(this.#db);
     try {
@@ -173,13 +173,13 @@ export class Daemon {
     const file = this.#config.database;
     const gone = databaseGone(file, this.#dbIdentity);
     if (gone) return gone;
-    const busy = this.#db.pragma('busy_timeout', { simple: true }) as number;
-    this.#db.pragma('busy_timeout = 0');
+    const busy = busyTimeout(this.#db);
+    setBusyTimeout(this.#db, 0);
     let error: string | null;
     try {
       error = probeDatabaseWrite(this.#db);
     } finally {
-      this.#db.pragma(`busy_timeout = ${busy}`);
+      setBusyTimeout(this.#db, busy);
     }
     if (error && /locked|busy/i.test(error)) {
       this.#lockedSince ??= Date.now();

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
 import { recordedReport } from '../commands/status.js';
 import { ackVersion } from '../store/acks.js';
+import { latestCheckId } from '../store/results.js';
 
 /**
  * The recorded report, rebuilt only when a new check was recorded (by this daemon or by a
@@ -17,9 +18,8 @@ export class ReportCache {
   constructor(private readonly db: Db) {}
 
   get(config: Config): CheckReport {
-    const row = this.db.prepare('SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
     // An `ack` from another process changes what is shown without a new check.
-    const key = `${row.id ?? 0}:${ackVersion(this.db)}`;
+    const key = `${latestCheckId(this.db)}:${ackVersion(this.db)}`;
     if (this.#report && key === this.#key && config === this.#config) return this.#report;
     this.#report = recordedReport(config, this.db);
     this.#key = key;

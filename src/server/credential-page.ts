@@ -2,7 +2,7 @@
 // inline SVG, and its events with where each went. No script; inline CSS only.
 import type { Config } from '../config/schema.js';
 import type { StoredResult, DailyHistory } from '../store/results.js';
-import type { CredentialEventRow } from '../alerts/store.js';
+import type { CredentialEventRow } from '../store/outbox.js';
 import { credentialRef } from '../alerts/event.js';
 import { daysLeft } from '../evaluate.js';
 import { esc, safeHref } from './html.js';

@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Db } from '../store/db.js';
 
 /** What /healthz looks at; the daemon keeps it current. */
 export interface HealthInput {
@@ -39,25 +38,6 @@ export function assessHealth(h: HealthInput): HealthReport {
     lastCycleFinishedAt: h.lastCycleFinishedAt,
     nextDeadline: new Date(h.deadline).toISOString(),
   };
-}
-
-/**
- * A real write, rolled back: takes the write lock and updates a row, so a read-only file, a
- * read-only mount or a lock held forever by someone else shows up here and not only at the next cycle.
- */
-export function probeDatabaseWrite(db: Db): string | null {
-  if (!db.open) return 'database is closed';
-  try {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.prepare('UPDATE schema_migrations SET name = name WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
-    } finally {
-      db.exec('ROLLBACK');
-    }
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 /** Which file the daemon opened: a path that later names another file (or none) is noticed. */

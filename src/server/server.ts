@@ -19,7 +19,7 @@ import { historyStart, renderCredentialPage } from './credential-page.js';
 import { credentialBadge, unknownBadge } from './badge.js';
 import { daysLeft } from '../evaluate.js';
 import type { DailyHistory, StoredResult } from '../store/results.js';
-import type { CredentialEventRow } from '../alerts/store.js';
+import type { CredentialEventRow } from '../store/outbox.js';
 import { buildPlan } from '../plan.js';
 
 export interface ServerContext {

@@ -171,3 +171,30 @@ function describeFsFailure(err: unknown): string {
   if (code === 'ENOTDIR') return 'a parent is not a folder';
   return (err as Error).message;
 }
+
+/**
+ * A real write, rolled back: takes the write lock and updates a row, so a read-only file, a
+ * read-only mount or a lock held forever by someone else shows up here and not only at the next cycle.
+ */
+export function probeDatabaseWrite(db: Db): string | null {
+  if (!db.open) return 'database is closed';
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.prepare('UPDATE schema_migrations SET name = name WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
+    } finally {
+      db.exec('ROLLBACK');
+    }
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** The connection's busy_timeout (ms). */
+export const busyTimeout = (db: Db): number => db.pragma('busy_timeout', { simple: true }) as number;
+
+/** Sets how long a statement waits for another process's lock before failing (ms). */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${ms}`);
+}

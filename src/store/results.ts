@@ -146,6 +146,12 @@ export function resultHistory(db: Db, credentialId: string, limit = 100): Stored
   return (db.prepare('SELECT * FROM results WHERE credential_id = ? ORDER BY id DESC LIMIT ?').all(credentialId, limit) as ResultRow[]).map(fromRow);
 }
 
+/** The newest recorded check's id; 0 before the first. */
+export function latestCheckId(db: Db): number {
+  const row = db.prepare('SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
+  return row.id ?? 0;
+}
+
 /** Deletes history older than `before`, keeping every credential's latest result. Returns rows deleted. */
 export function pruneHistory(db: Db, before: Date): number {
   return db.transaction(() => {

@@ -1,50 +1,7 @@
-// SQLite for the alert stage: alert state, the outbox, deliveries, attempts and counters.
-// The only file here that writes SQL; tables come from migrations/0002_alerts.sql.
-import type { Db } from '../store/db.js';
-import type { AlertEvent, AlertState, Condition, Level } from './types.js';
-import type { ActiveAlert } from '../alert-event.js';
-
-interface StateRow {
-  credential_id: string;
-  condition: Condition;
-  level: Level;
-  episode: number;
-  mark: number | null;
-  repeats: number;
-  last_event_at: string | null;
-  last_event_id: string | null;
-  expires_at: string | null;
-  fingerprints: string;
-}
-
-const stateFromRow = (r: StateRow): AlertState => ({
-  level: r.level,
-  episode: r.episode,
-  mark: r.mark,
-  repeats: r.repeats,
-  lastEventAt: r.last_event_at,
-  lastEventId: r.last_event_id,
-  expiresAt: r.expires_at,
-  fingerprints: JSON.parse(r.fingerprints) as string[],
-});
-
-export const stateKey = (credentialId: string, condition: Condition) => `${credentialId}\u0000${condition}`;
-
-export function loadStates(db: Db): Map<string, AlertState> {
-  const rows = db.prepare('SELECT * FROM alert_state').all() as StateRow[];
-  return new Map(rows.map((r) => [stateKey(r.credential_id, r.condition), stateFromRow(r)]));
-}
-
-export function saveState(db: Db, credentialId: string, condition: Condition, s: AlertState, at: string): void {
-  db.prepare(
-    `INSERT INTO alert_state (credential_id, condition, level, episode, mark, repeats, last_event_at, last_event_id, expires_at, fingerprints, updated_at)
-     VALUES (@credentialId, @condition, @level, @episode, @mark, @repeats, @lastEventAt, @lastEventId, @expiresAt, @fingerprints, @at)
-     ON CONFLICT (credential_id, condition) DO UPDATE SET
-       level = excluded.level, episode = excluded.episode, mark = excluded.mark, repeats = excluded.repeats,
-       last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id, expires_at = excluded.expires_at,
-       fingerprints = excluded.fingerprints, updated_at = excluded.updated_at`,
-  ).run({ credentialId, condition, ...s, fingerprints: JSON.stringify(s.fingerprints), at });
-}
+// SQLite for the alert stage's outbox: events, deliveries, attempts and counters
+// (migrations/0002_alerts.sql and later). Alert state is ./alert-state.ts.
+import type { Db } from './db.js';
+import type { AlertEvent, Condition, Level } from '../alert-event.js';
 
 /**
  * Puts an event and one pending delivery per notifier in the outbox. An id already there is left
@@ -273,18 +230,6 @@ export function notifierStatus(db: Db): NotifierStatus[] {
   });
 }
 
-/** Alerts currently firing, each with its latest firing or reminder event. */
-export function activeAlerts(db: Db): ActiveAlert[] {
-  const rows = db
-    .prepare(
-      `SELECT s.credential_id, s.condition, s.level, e.body, e.starts_at
-       FROM alert_state s JOIN alert_events e ON e.id = s.last_event_id
-       WHERE s.level <> 'ok' ORDER BY s.credential_id, s.condition`,
-    )
-    .all() as { credential_id: string; condition: Condition; level: Level; body: string; starts_at: string | null }[];
-  return rows.map((r) => ({ credentialId: r.credential_id, condition: r.condition, level: r.level, event: JSON.parse(r.body) as AlertEvent, startsAt: r.starts_at }));
-}
-
 /** The evaluated start of the level an event announced (see migrations/0005). */
 export function eventStartsAt(db: Db, eventId: string): string | null {
   const row = db.prepare('SELECT starts_at FROM alert_events WHERE id = ?').get(eventId) as { starts_at: string | null } | undefined;
@@ -389,4 +334,9 @@ export function eventsForCredential(db: Db, credentialId: string, since: Date, l
       lastErrorCode: d.last_error_code,
     })),
   }));
+}
+
+/** Deliveries still waiting in the outbox (one indexed count: /metrics asks on every scrape). */
+export function outboxBacklog(db: Db): number {
+  return (db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
 }
