@@ -10,6 +10,7 @@ import { pruneStored } from './store/retention.js';
 import { applyRotation, rotationPairs } from './rotation.js';
 import { discoverCredentials } from './kinds/discovery.js';
 import { REMOVED_MARK } from './config/derived-id.js';
+import { effectiveSettings } from './config/effective.js';
 import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
 import { activeAcks } from './store/acks.js';
 import { hasUsableToken } from './probe/token-cache.js';
@@ -100,7 +101,7 @@ async function probeOne(
     return { probe: lastProbe(previous), kept: false, budgetSkip: null, requests };
   }
   const last = lastProbe(previous);
-  const interval = cred.probe?.interval ?? config.probe.interval;
+  const interval = effectiveSettings(config, cred).interval;
   if (interval && last?.probedAt && opts.now.getTime() - Date.parse(last.probedAt) < interval) return kept(last);
   const budget = cred.probe?.budget;
   if (budget !== undefined) {
@@ -111,7 +112,7 @@ async function probeOne(
       return kept(last ? { ...last, skipped: 'budget' } : null, { used: usedThisMonth, budget });
     }
   }
-  const timeoutMs = cred.probe?.timeoutMs ?? config.probe.timeoutMs;
+  const timeoutMs = effectiveSettings(config, cred).timeoutMs;
   let probe: ProbeResult;
   try {
     probe = await kind.probe(cred, { now: opts.now, log: opts.log.child({ credential: cred.id }), timeoutMs, state: states.for(cred), requests });
@@ -164,6 +165,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     if (spent > 0) spentBy.set(cred.id, outcome.requests);
     const probe = outcome.probe ? { ...outcome.probe, requestsThisMonth: usedBefore + spent } : null;
     const ack = acks.get(cred.id);
+    const settings = effectiveSettings(config, cred);
     const result = evaluate({
       id: cred.id,
       kind: cred.kind,
@@ -172,10 +174,10 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
       probeKept: outcome.kept,
       budgetSkip: outcome.budgetSkip,
       previousProbeFailures: previous.get(cred.id)?.probeFailures ?? 0,
-      warningDays: cred.thresholds?.warningDays ?? config.thresholds.warningDays,
-      criticalDays: cred.thresholds?.criticalDays ?? config.thresholds.criticalDays,
+      warningDays: settings.warningDays,
+      criticalDays: settings.criticalDays,
       renewalLeadDays: cred.renewalLeadDays,
-      failuresBeforeAlert: cred.probe?.failuresBeforeAlert ?? config.probe.failuresBeforeAlert,
+      failuresBeforeAlert: settings.failuresBeforeAlert,
       now: opts.now,
     });
     result.ack = ackInForce(ack, opts.now) ? ack : null;

@@ -2,6 +2,7 @@
 // an event and the event itself are committed together or not at all.
 import type { Config, CredentialConfig } from '../config/schema.js';
 import { configFor } from '../config/derived-id.js';
+import { effectiveThresholds } from '../config/effective.js';
 import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
@@ -94,8 +95,7 @@ export function processResults(
           condition,
           level: s.event.event === 'resolved' ? 'ok' : s.next.level,
           expiresAt: result.expiresAt,
-          warningDays: credential?.thresholds?.warningDays ?? config.thresholds.warningDays,
-          criticalDays: credential?.thresholds?.criticalDays ?? config.thresholds.criticalDays,
+          ...effectiveThresholds(config, credential),
           now,
           previous: sameLevel ? eventStartsAt(db, prev.lastEventId!) : null,
         });

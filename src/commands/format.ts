@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ThresholdsFor } from '../render/nagios.js';
 import { UsageError } from './common.js';
+import { effectiveThresholds } from '../config/effective.js';
 
 export const FORMATS = ['table', 'json', 'nagios'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -17,10 +18,6 @@ export function outputFormat(opts: { json?: boolean; format?: string }): Format 
 export function thresholdsFor(config: Config): ThresholdsFor {
   const byId = new Map(config.credentials.map((c) => [c.id, c]));
   return (id) => {
-    const c = byId.get(id);
-    return {
-      warningDays: c?.thresholds?.warningDays ?? config.thresholds.warningDays,
-      criticalDays: c?.thresholds?.criticalDays ?? config.thresholds.criticalDays,
-    };
+    return effectiveThresholds(config, byId.get(id));
   };
 }

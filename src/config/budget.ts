@@ -2,6 +2,7 @@
 // costs (`Kind.probeCost`), against `probe.budget`. Pure apart from reading the config.
 import { kinds } from '../kinds/index.js';
 import { countCronRuns } from './cron-count.js';
+import { effectiveSettings } from './effective.js';
 import type { Config, ConfigProblem } from './schema.js';
 
 export const PROJECTION_DAYS = 30;
@@ -32,7 +33,7 @@ export function projectRequests(config: Config, from: Date = new Date()): Reques
     const kind = kinds.get(cred.kind);
     if (!kind?.probe) return;
     const cost = kind.probeCost?.(cred) ?? { calls: 1, token: false };
-    const intervalMs = cred.probe?.interval ?? config.probe.interval ?? null;
+    const intervalMs = effectiveSettings(config, cred).interval ?? null;
     let probes = runs.get(intervalMs ?? 0);
     if (probes === undefined) {
       probes = countCronRuns(config.schedule.check, { from, days: PROJECTION_DAYS, intervalMs: intervalMs ?? 0 });

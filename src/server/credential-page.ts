@@ -5,6 +5,7 @@ import type { StoredResult, DailyHistory } from '../store/results.js';
 import type { CredentialEventRow } from '../store/outbox.js';
 import { credentialRef } from '../alerts/event.js';
 import { daysLeft } from '../evaluate.js';
+import { effectiveThresholds } from '../config/effective.js';
 import { esc, safeHref } from './html.js';
 import { COLOURS, CSS } from './status-page.js';
 import type { PageStatus } from './status-view.js';
@@ -98,8 +99,7 @@ export function renderCredentialPage(p: CredentialPageInput): string {
     from: from.toISOString().slice(0, 10),
     days: HISTORY_DAYS,
     history: p.history,
-    warningDays: cred.thresholds?.warningDays ?? p.config.thresholds.warningDays,
-    criticalDays: cred.thresholds?.criticalDays ?? p.config.thresholds.criticalDays,
+    ...effectiveThresholds(p.config, cred),
   });
   return `<!doctype html>
 <html lang="en">
