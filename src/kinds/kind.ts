@@ -9,6 +9,8 @@ export interface InspectContext {
   /** The run's clock (`--at` replaces it). */
   now: Date;
   log: Logger;
+  /** The credential's effective `probe.timeoutMs`: how long a network inspection (tls) may take. */
+  timeoutMs?: number;
 }
 
 /** What one probe costs in requests: its test calls, and whether it needs a token from an endpoint. */

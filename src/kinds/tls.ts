@@ -82,7 +82,7 @@ export const tlsKind: Kind<TlsCredential> = {
     });
     return { credentials, removedReason: 'host removed' };
   },
-  async inspect(cred) {
+  async inspect(cred, ctx) {
     const obs = emptyObservation();
     if (!cred.host) return obs;
     const host = cred.host;
@@ -104,7 +104,8 @@ export const tlsKind: Kind<TlsCredential> = {
         port,
         servername: cred.servername,
         ca,
-        timeoutMs: cred.timeoutMs ?? TLS_DEFAULT_TIMEOUT_MS,
+        // The kind's own timeoutMs, else probe.timeoutMs (the credential's, else the global one).
+        timeoutMs: cred.timeoutMs ?? ctx.timeoutMs ?? TLS_DEFAULT_TIMEOUT_MS,
         starttls: cred.starttls,
       });
       const { expiries, certificates } = describeChain(served.certificates, 'certificate');
