@@ -143,7 +143,7 @@ export async function benchProbe(): Promise<Record<string, number>> {
     certificate,
     privateKey,
     ca,
-    clientId: new Secret('bench-client'),
+    clientId: 'bench-client',
     clientSecret: new Secret('bench-secret'),
   };
   const log = pino({ level: 'silent' });

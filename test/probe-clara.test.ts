@@ -74,7 +74,7 @@ describe('probeClara', () => {
   test('every entity is called; the first failing one is the probe error', async () => {
     srv.requests.length = 0;
     const ctx = probeContext();
-    const r = await probeClara(cred({ clientId: new Secret(ID), clientSecret: new Secret(SECRET), credentialsFile: undefined, probe: { taxIdentifiers: ['ACME8001011H0', 'NOPE010101AAA', 'ACMF8001011H1'] } }), ctx);
+    const r = await probeClara(cred({ clientId: ID, clientSecret: new Secret(SECRET), credentialsFile: undefined, probe: { taxIdentifiers: ['ACME8001011H0', 'NOPE010101AAA', 'ACMF8001011H1'] } }), ctx);
     await closeState(ctx.state);
     assert.equal(r.ok, false);
     assert.equal(r.stage, 'call');

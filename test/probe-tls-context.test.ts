@@ -139,9 +139,9 @@ describe('probe: one TLS context per distinct material', () => {
     const agentsBefore = liveAgents();
     try {
       const creds = [
-        claraCred(srv.url, files, { id: 'a', clientId: new Secret('a') }),
-        claraCred(srv.url, files, { id: 'b', clientId: new Secret('b'), certificate: files.path('copy.crt'), privateKey: files.path('copy.key') }),
-        claraCred(srv.url, files, { id: 'c', clientId: new Secret('c'), certificate: files.path('second.crt'), privateKey: files.path('second.key') }),
+        claraCred(srv.url, files, { id: 'a', clientId: 'a' }),
+        claraCred(srv.url, files, { id: 'b', clientId: 'b', certificate: files.path('copy.crt'), privateKey: files.path('copy.key') }),
+        claraCred(srv.url, files, { id: 'c', clientId: 'c', certificate: files.path('second.crt'), privateKey: files.path('second.key') }),
       ];
       for (let i = 0; i < creds.length; i++) {
         const r = await probeClara(creds[i]!, probeContext({ state: states[i] }));

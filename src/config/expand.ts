@@ -3,18 +3,6 @@ import type { ConfigProblem } from './schema.js';
 import { pathString } from './issues.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
 
-/** Fields whose value is a secret; each also accepts `<field>File`, a path holding the value. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set([
-  'password',
-  'clientId',
-  'clientSecret',
-  'secret',
-  'token',
-  'refreshToken',
-  'url',
-  'routingKey',
-]);
-
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 function expandString(s: string, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: ConfigProblem[]): string {
@@ -45,17 +33,18 @@ function readSecretFile(file: string, path: PropertyKey[], problems: ConfigProbl
 }
 
 /**
- * Expands `${NAME}` in every string and replaces each secret `xFile` by `x` read from that file.
+ * Expands `${NAME}` in every string and replaces each `xFile` by `x` read from that file, for the
+ * keys `fileFields` names (declared by the schemas: config/secret-fields.ts).
  * Runs after parsing, so a problem names the key where it occurs. Works in place on the freshly
  * parsed tree (no second copy of a 10,000-credential config) and returns it.
  */
-export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[], path: PropertyKey[] = []): unknown {
+export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[], fileFields: ReadonlySet<string>, path: PropertyKey[] = []): unknown {
   if (typeof node === 'string') return expandString(node, env, path, problems);
   if (node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       path.push(i);
-      node[i] = expandTree(node[i], env, baseDir, problems, path);
+      node[i] = expandTree(node[i], env, baseDir, problems, fileFields, path);
       path.pop();
     }
     return node;
@@ -64,7 +53,7 @@ export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: strin
   for (const key of Object.keys(obj)) {
     path.push(key);
     const field = key.endsWith('File') ? key.slice(0, -4) : '';
-    if (field && SECRET_FIELDS.has(field)) {
+    if (field && fileFields.has(field)) {
       const value = obj[key];
       delete obj[key];
       if (field in obj) {
@@ -77,7 +66,7 @@ export function expandTree(node: unknown, env: NodeJS.ProcessEnv, baseDir: strin
         if (secret !== undefined) obj[field] = secret;
       }
     } else {
-      obj[key] = expandTree(obj[key], env, baseDir, problems, path);
+      obj[key] = expandTree(obj[key], env, baseDir, problems, fileFields, path);
     }
     path.pop();
   }

@@ -8,6 +8,11 @@ export interface SchemaHelpers {
   file(): z.ZodType<string, string>;
   /** A secret string, wrapped so it never prints. (`xFile` was already read by the loader.) */
   secret(): z.ZodType<Secret, string>;
+  /**
+   * A plain field that may also be given as `xFile` (read by the loader), e.g. an identifier such
+   * as `clientId` that is not a secret, or a URL kept as a string. Secrets get it from `secret()`.
+   */
+  fromFile<T extends z.ZodType>(schema: T): T;
   /** `YYYY-MM-DD` (00:00 UTC) or an ISO 8601 instant. */
   date(): z.ZodType<Date, string>;
   /** A kind's `probe` block: its own keys plus the per-credential `timeoutMs`, `failuresBeforeAlert`, `interval` and `budget`. */
@@ -73,10 +78,28 @@ export const probeOverrides = {
   budget: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
 };
 
+/**
+ * Schemas declared by `secret()` or `fromFile()`: the one declaration the `xFile` form is derived
+ * from (config/secret-fields.ts). Zod clones a schema on `.refine()` or `.optional()` but keeps the
+ * inner schema objects, so the mark is on the inner string schema and survives.
+ */
+export const FILE_FORM = new WeakSet<object>();
+/** Schemas declared by `secret()`: values wrapped in `Secret`. */
+export const SECRET = new WeakSet<object>();
+
 export function schemaHelpers(baseDir: string): SchemaHelpers {
   return {
     file: () => z.string().min(1, 'must not be empty').transform((p) => resolve(baseDir, p)),
-    secret: () => z.string().min(1, 'must not be empty').transform((s) => new Secret(s)),
+    secret: () => {
+      const text = z.string().min(1, 'must not be empty');
+      FILE_FORM.add(text);
+      SECRET.add(text);
+      return text.transform((s) => new Secret(s));
+    },
+    fromFile: (schema) => {
+      FILE_FORM.add(schema);
+      return schema;
+    },
     date: () =>
       z.string().transform((s, ctx) => {
         const d = parseDate(s);

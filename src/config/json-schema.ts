@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
 import { schemaHelpers } from './helpers.js';
-import { credentialSchema, notifierSchemaOf, topLevelSchema } from './load.js';
-import { SECRET_FIELDS } from './expand.js';
+import { credentialSchema, notifierSchemaOf, secretFileFields, topLevelSchema } from './load.js';
 
 export const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
 
@@ -15,8 +14,8 @@ type Json = Record<string, unknown>;
  * The loader accepts `xFile` for every secret field `x` (read before validation), which the zod
  * schemas never see; the JSON Schema has to say so, and then needs only one of the two.
  */
-function addSecretFileForms(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(addSecretFileForms);
+function addSecretFileForms(node: unknown, fields: ReadonlySet<string> = secretFileFields()): void {
+  if (Array.isArray(node)) return node.forEach((n) => addSecretFileForms(n, fields));
   if (node === null || typeof node !== 'object') return;
   const obj = node as Json;
   const props = obj.properties as Record<string, Json> | undefined;
@@ -24,7 +23,7 @@ function addSecretFileForms(node: unknown): void {
     const required = new Set((obj.required as string[] | undefined) ?? []);
     const alternatives: Json[] = [];
     for (const key of Object.keys(props)) {
-      if (!SECRET_FIELDS.has(key) || props[`${key}File`]) continue;
+      if (!fields.has(key) || props[`${key}File`]) continue;
       props[`${key}File`] = { type: 'string', minLength: 1, description: `a file whose content is ${key} (instead of ${key})` };
       if (required.has(key)) {
         required.delete(key);
@@ -34,7 +33,7 @@ function addSecretFileForms(node: unknown): void {
     if (obj.required) obj.required = [...required];
     if (alternatives.length) obj.allOf = [...((obj.allOf as Json[] | undefined) ?? []), ...alternatives];
   }
-  for (const value of Object.values(obj)) addSecretFileForms(value);
+  for (const value of Object.values(obj)) addSecretFileForms(value, fields);
 }
 
 /** A JSON Schema (draft 2020-12) of the whole config file, as editors read it. */

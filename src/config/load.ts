@@ -18,6 +18,7 @@ import {
 } from './schema.js';
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
+import { fileFormFields } from './secret-fields.js';
 import { MAX_CONFIG_BYTES, readFailure, readRegularFile } from '../read-failure.js';
 import { registerConfigSecrets } from './secrets.js';
 import { budgetProblems, projectRequests } from './budget.js';
@@ -308,10 +309,21 @@ export function notifierSchemaOf(h: SchemaHelpers, type: string) {
   });
 }
 
+let fileFields: ReadonlySet<string> | undefined;
+
+/** Keys that also accept `xFile`, from the declarations in the top-level, kind and notifier schemas. */
+export function secretFileFields(): ReadonlySet<string> {
+  if (!fileFields) {
+    const h = schemaHelpers('.');
+    fileFields = fileFormFields([topLevelSchema(h), ...kinds.names().map((n) => credentialSchema(h, n)), ...notifiers.names().map((t) => notifierSchemaOf(h, t))]);
+  }
+  return fileFields;
+}
+
 export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const dir = dirname(file);
   const expansion: ConfigProblem[] = [];
-  const expanded = expandTree(data ?? {}, env, dir, expansion);
+  const expanded = expandTree(data ?? {}, env, dir, expansion, secretFileFields());
   const problems: ConfigProblem[] = [];
   const h = schemaHelpers(dir);
   if (typeof expanded !== 'object' || expanded === null || Array.isArray(expanded)) {

@@ -30,7 +30,7 @@ export interface ClaraCredential extends CredentialConfig {
   privateKey: string;
   ca?: string;
   credentialsFile?: string;
-  clientId?: Secret;
+  clientId?: string;
   clientSecret?: Secret;
   probe?: { path?: string; taxIdentifiers?: string[]; timeoutMs?: number; failuresBeforeAlert?: number };
 }
@@ -117,7 +117,7 @@ const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}
 
 /** Read on every probe: a renewed project's credentials file replaces the old one in place. */
 function clientCredentials(c: ClaraProbeCredential): { clientId: string; clientSecret: Secret } {
-  if (c.clientId && c.clientSecret) return { clientId: c.clientId.reveal(), clientSecret: c.clientSecret };
+  if (c.clientId && c.clientSecret) return { clientId: c.clientId, clientSecret: c.clientSecret };
   if (!c.credentialsFile) throw new ProbeError('token_rejected', 'no client credentials: set credentialsFile, or clientId and clientSecret', 'token');
   try {
     const parsed = readClaraCredentials(c.credentialsFile);
@@ -183,7 +183,8 @@ export const claraKind: Kind<ClaraCredential> = {
       privateKey: h.file(),
       ca: h.file().optional(),
       credentialsFile: h.file().optional(),
-      clientId: h.secret().optional(),
+      // An identifier, not a secret (lint messages show it); `clientIdFile` works too.
+      clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
       clientSecret: h.secret().optional(),
       probe: h
         .probe({

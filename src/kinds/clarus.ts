@@ -69,7 +69,7 @@ export const clarusKind: Kind<ClarusCredential> = {
       oauth: z
         .strictObject({
           tokenUrl: httpsUrl().default(CLARUS_TOKEN_URL),
-          clientId: z.string().min(1, 'must not be empty').optional(),
+          clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
           clientSecret: h.secret().optional(),
           refreshToken: h.secret().optional(),
           scope: z.string().min(1, 'must not be empty').optional(),

@@ -53,7 +53,7 @@ export const oauth2Kind: Kind<OAuth2Credential> = {
   schema: (h) =>
     z.strictObject({
       tokenUrl: httpsUrl(),
-      clientId: z.string().min(1, 'must not be empty'),
+      clientId: h.fromFile(z.string().min(1, 'must not be empty')),
       clientSecret: h.secret(),
       clientAuth: z.enum(['basic', 'body']).default('basic'),
       scope: z.string().min(1, 'must not be empty').optional(),

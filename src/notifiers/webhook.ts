@@ -41,7 +41,8 @@ export const webhook: NotifierPlugin<WebhookConfig> = {
   type: 'webhook',
   schema: (h) =>
     z.object({
-      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      // A string, not a Secret (its userinfo, path and query are scrubbed as every notifier URL's); `urlFile` works too.
+      url: h.fromFile(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
       secret: h.secret().optional(),
     }),
   async send(event, config, ctx) {

@@ -167,7 +167,7 @@ export function claraCred(baseUrl: string, files: { path(name: string): string }
     certificate: files.path('client.crt'),
     privateKey: files.path('client.key'),
     ca: files.path('ca.pem'),
-    clientId: new Secret('id'),
+    clientId: 'id',
     clientSecret: new Secret('secret-xyz'),
     ...over,
   };
