@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { dispatchPending, type DispatchSummary } from './dispatch.js';
+import { notifyTimeoutMs } from '../config/effective.js';
 import { processResults, type QueuedEvent } from './process.js';
 import { repostActiveAlerts, type RepostSummary } from './repost.js';
 import { notifierStatus, oldestPendingAt, outboxBacklog } from '../store/outbox.js';
@@ -25,7 +26,7 @@ export interface AfterCycleSummary {
 
 export async function notifyAfterCycle(db: Db, config: Config, results: readonly CredentialResult[], opts: AfterCycleOptions): Promise<AfterCycleSummary> {
   const queued = processResults(db, config, results, opts.now);
-  const deadline = opts.deadline ?? new Date(Date.now() + config.probe.timeoutMs);
+  const deadline = opts.deadline ?? new Date(Date.now() + notifyTimeoutMs(config));
   const [dispatch, repost] = await Promise.all([
     dispatchPending(db, config, { log: opts.log, deadline }),
     repostActiveAlerts(db, config, { log: opts.log, timeoutMs: Math.max(250, deadline.getTime() - Date.now()) }),

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError, type NotifierPlugin } from '../notifiers/notifier.js';
+import { notifyTimeoutMs } from '../config/effective.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from '../store/outbox.js';
 import { planDigests } from './digest.js';
@@ -83,7 +84,7 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 /** Delivers what is due. Never throws for a failed delivery: that is recorded and retried. */
 /** What delivery reads of the config (the daemon hands in a live view that follows reloads). */
-export type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & { server?: Pick<Config['server'], 'publicUrl'> };
+export type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> };
 
 export async function dispatchPending(db: Db, config: DispatchConfig, opts: DispatchOptions): Promise<DispatchSummary> {
   const clock = opts.clock ?? (() => new Date());
@@ -103,7 +104,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     const startedAt = clock();
     const left = opts.deadline ? opts.deadline.getTime() - startedAt.getTime() : Infinity;
     if (left < MIN_ATTEMPT_MS || opts.signal?.aborted) return;
-    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(opts.timeoutMs ?? config.probe.timeoutMs, left));
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(opts.timeoutMs ?? notifyTimeoutMs(config), left));
     if (!claim(db, d.seq, d.notifier, owner, startedAt, timeoutMs + LEASE_EXTRA_MS)) return; // another dispatcher has it
     summary.attempted++;
     const log = opts.log.child({ event: d.eventId, notifier: d.notifier, attempt: d.attempts + 1 });
@@ -169,7 +170,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     const startedAt = clock();
     const left = opts.deadline ? opts.deadline.getTime() - startedAt.getTime() : Infinity;
     if (left < MIN_ATTEMPT_MS || opts.signal?.aborted) return;
-    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(opts.timeoutMs ?? config.probe.timeoutMs, left));
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(opts.timeoutMs ?? notifyTimeoutMs(config), left));
     const claimed = group.filter((d) => claim(db, d.seq, d.notifier, owner, startedAt, timeoutMs + LEASE_EXTRA_MS));
     if (!claimed.length) return;
     const notifier = claimed[0]!.notifier;

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { isNotifyError } from '../notifiers/notifier.js';
 import { configFor } from '../config/derived-id.js';
+import { notifyTimeoutMs } from '../config/effective.js';
 import { routeFor } from './process.js';
 import { activeAlerts } from '../store/alert-state.js';
 
@@ -24,7 +25,7 @@ export interface RepostSummary {
   notifiers: { name: string; alerts: number; error?: string }[];
 }
 
-export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers' | 'defaults' | 'credentials' | 'probe'> & { server?: Pick<Config['server'], 'publicUrl'> }, opts: RepostOptions): Promise<RepostSummary> {
+export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers' | 'defaults' | 'credentials' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> }, opts: RepostOptions): Promise<RepostSummary> {
   const targets = config.notifiers.flatMap((n) => {
     const plugin = registry.get(n.type);
     return plugin?.refresh ? [{ config: n, plugin, refresh: plugin.refresh.bind(plugin) }] : [];
@@ -38,7 +39,7 @@ export async function repostActiveAlerts(db: Db, config: Pick<Config, 'notifiers
     targets.map(async ({ config: n, plugin, refresh }) => {
       const routed = active.filter((a) => routeFor(configFor(creds, a.credentialId), config).includes(n.name));
       try {
-        await refresh(routed, n, { log: opts.log, now, timeoutMs: opts.timeoutMs ?? config.probe.timeoutMs, ttlMs: opts.ttlMs, publicUrl: config.server?.publicUrl });
+        await refresh(routed, n, { log: opts.log, now, timeoutMs: opts.timeoutMs ?? notifyTimeoutMs(config), ttlMs: opts.ttlMs, publicUrl: config.server?.publicUrl });
         out.notifiers.push({ name: n.name, alerts: routed.length });
       } catch (err) {
         const message = isNotifyError(err) ? err.message : (err as Error).message;

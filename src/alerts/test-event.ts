@@ -5,6 +5,7 @@ import type { Db } from '../store/db.js';
 import { notifiers as registry } from '../notifiers/index.js';
 import { NotifyError, isNotifyError } from '../notifiers/notifier.js';
 import { buildTestEvent } from './event.js';
+import { notifyTimeoutMs } from '../config/effective.js';
 import { recordAttempt } from '../store/outbox.js';
 import type { NotifierLookup } from './dispatch.js';
 import type { AlertEvent } from './types.js';
@@ -24,7 +25,7 @@ export interface TestOptions {
 }
 
 /** Sends `event: "test"` through the notifier named `name`. Exit 0 for delivered, 2 failed, 3 unknown. */
-export async function sendTestEvent(config: Pick<Config, 'notifiers' | 'defaults' | 'probe'>, name: string, opts: TestOptions): Promise<TestOutcome> {
+export async function sendTestEvent(config: Pick<Config, 'notifiers' | 'defaults' | 'probe'> & Partial<Pick<Config, 'notify'>>, name: string, opts: TestOptions): Promise<TestOutcome> {
   const cfg = config.notifiers.find((n) => n.name === name);
   const plugin = cfg ? (opts.plugins ?? registry).get(cfg.type) : undefined;
   if (!cfg || !plugin) {
@@ -35,7 +36,7 @@ export async function sendTestEvent(config: Pick<Config, 'notifiers' | 'defaults
   const event = buildTestEvent(name, config, opts.now ?? startedAt);
   let error: NotifyError | null = null;
   try {
-    await plugin.send(event, cfg, { log: opts.log.child({ notifier: name }), timeoutMs: opts.timeoutMs ?? config.probe.timeoutMs, now: startedAt, alert: null });
+    await plugin.send(event, cfg, { log: opts.log.child({ notifier: name }), timeoutMs: opts.timeoutMs ?? notifyTimeoutMs(config), now: startedAt, alert: null });
   } catch (err) {
     error = isNotifyError(err) ? err : new NotifyError(`${name}: ${(err as Error)?.message ?? String(err)}`, { code: 'notifier_error', retryable: true });
   }

@@ -19,6 +19,11 @@ export function effectiveThresholds(config: Pick<Config, 'thresholds'>, cred: Pi
   };
 }
 
+/** How long one notification delivery may take: `notify.timeoutMs`, else `probe.timeoutMs` (as before it existed). */
+export function notifyTimeoutMs(config: Pick<Config, 'probe'> & Partial<Pick<Config, 'notify'>>): number {
+  return config.notify?.timeoutMs ?? config.probe.timeoutMs;
+}
+
 /**
  * The one place a credential's settings are resolved (cycle, alerts, pages, renders). A credential
  * no longer in the config (undefined) gets the global ones.

@@ -43,6 +43,11 @@ export function topLevelSchema(h: SchemaHelpers) {
     retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
+    notify: z
+      .strictObject({
+        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+      })
+      .optional(),
     schedule: z
       .strictObject({
         check: z

@@ -90,6 +90,8 @@ export interface Config {
   retentionDays: number;
   thresholds: Thresholds;
   probe: ProbeDefaults;
+  /** Notification delivery; `timeoutMs`: how long one delivery may take (unset: `probe.timeoutMs`). */
+  notify?: { timeoutMs?: number };
   schedule: { check: string };
   /** `publicUrl`: where people reach the status page; alerts link there. */
   server: { listen: string; token?: Secret; publicUrl?: string; metrics?: { x509CertificateExporter: boolean } };
