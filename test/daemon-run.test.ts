@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMtlsPki } from './helpers/pki.js';
-import { kinds } from '../src/kinds/index.js';
 import { freePort } from './helpers/ports.js';
 import { until } from './helpers/until.js';
 
@@ -23,7 +22,6 @@ const CLIENT_SECRET = 'canary-client-secret-7d1a9b';
 const HOOK_SECRET = 'canary-hook-secret-52e8aa';
 const ACCESS_TOKEN = 'canary-access-token-9f03c2';
 const DAY = 86_400_000;
-const HAS_OAUTH2 = kinds.get('oauth2') !== undefined;
 
 let dir: string;
 let pki: Awaited<ReturnType<typeof createMtlsPki>>;
@@ -89,8 +87,7 @@ async function stopProvider(): Promise<void> {
 }
 
 function configYaml(extra = ''): string {
-  const oauth = HAS_OAUTH2
-    ? `  - id: partner-oauth
+  const oauth = `  - id: partner-oauth
     kind: oauth2
     tokenUrl: https://127.0.0.1:${providerPort}/oauth/token
     clientId: credwatch-test
@@ -100,8 +97,7 @@ function configYaml(extra = ''): string {
     ca: ./ca.pem
     runbook: https://wiki.example.com/runbooks/partner
     probe: { url: "https://127.0.0.1:${providerPort}/ping" }
-`
-    : '';
+`;
   return `database: ./state/credwatch.db
 schedule: { check: "*/2 * * * * *" }
 probe: { timeoutMs: 2000, failuresBeforeAlert: 1 }
@@ -185,7 +181,7 @@ test('server.token: 401 without or with a wrong bearer token, 200 with it', asyn
 });
 
 test('/status is the contract JSON with the expected statuses', async () => {
-  const expectedIds = ['client-cert', 'soon-key', ...(HAS_OAUTH2 ? ['partner-oauth'] : [])];
+  const expectedIds = ['client-cert', 'soon-key', 'partner-oauth'];
   const s = await until('every credential in /status', async () => {
     const j = await statusJson();
     return j.credentials.length === expectedIds.length ? j : null;
@@ -200,13 +196,11 @@ test('/status is the contract JSON with the expected statuses', async () => {
   assert.equal(by['client-cert'].probe, null);
   assert.equal(by['soon-key'].status, 'critical');
   assert.equal(by['soon-key'].expiresAt, `${soonDate}T00:00:00.000Z`);
-  if (HAS_OAUTH2) {
-    assert.equal(by['partner-oauth'].status, 'ok', JSON.stringify(by['partner-oauth']));
-    assert.equal(by['partner-oauth'].probe.ok, true);
-    assert.equal(by['partner-oauth'].probe.stage, 'call');
-    assert.equal(by['partner-oauth'].probe.httpStatus, 200);
-    assert.equal(by['partner-oauth'].probe.error, null);
-  }
+  assert.equal(by['partner-oauth'].status, 'ok', JSON.stringify(by['partner-oauth']));
+  assert.equal(by['partner-oauth'].probe.ok, true);
+  assert.equal(by['partner-oauth'].probe.stage, 'call');
+  assert.equal(by['partner-oauth'].probe.httpStatus, 200);
+  assert.equal(by['partner-oauth'].probe.error, null);
   assert.equal(s.summary.critical, 1);
   assert.equal(s.summary.ok, expectedIds.length - 1);
 });
@@ -228,11 +222,9 @@ test('/metrics has the contract series with exact values', async () => {
     assert.equal(value(`credwatch_credential_status{id="soon-key",kind="static",status="${st}"}`), st === 'critical' ? 1 : 0);
     assert.equal(value(`credwatch_credential_status{id="client-cert",kind="x509",status="${st}"}`), st === 'ok' ? 1 : 0);
   }
-  if (HAS_OAUTH2) {
-    assert.equal(value('credwatch_probe_success{id="partner-oauth"}'), 1);
-    const d = value('credwatch_probe_duration_seconds{id="partner-oauth"}');
-    assert.ok(d >= 0 && d < 2, `probe duration ${d}`);
-  }
+  assert.equal(value('credwatch_probe_success{id="partner-oauth"}'), 1);
+  const d = value('credwatch_probe_duration_seconds{id="partner-oauth"}');
+  assert.ok(d >= 0 && d < 2, `probe duration ${d}`);
   assert.ok(value('credwatch_cycle_duration_seconds') >= 0);
   assert.ok(Math.abs(value('credwatch_last_cycle_timestamp_seconds') - Date.now() / 1000) < 30);
   assert.ok(value('credwatch_outbox_backlog') >= 0);
@@ -295,7 +287,7 @@ test('the status page in headless Chromium shows every credential; screenshots s
   }
 });
 
-test('survives a provider outage: the probe fails, the daemon stays up and healthy', { skip: !HAS_OAUTH2 && 'the oauth2 kind is not registered yet' }, async () => {
+test('survives a provider outage: the probe fails, the daemon stays up and healthy', async () => {
   const port = providerPort;
   // Only events from this outage: under load, an earlier probe may already have timed out once.
   const seen = hooks.length;
@@ -343,8 +335,7 @@ test('SIGHUP with a bad config: every problem logged by path, the old config kee
   child.kill('SIGHUP');
   await until('the reload to be rejected', () => logged('config reload rejected; keeping the running config').length === 1);
   const problems = logLines.filter((l) => l.includes('config problem'));
-  const credIndex = HAS_OAUTH2 ? 4 : 3;
-  assert.ok(problems.some((l) => l.includes(`credentials[${credIndex}].expiresAt`)), problems.join('\n'));
+  assert.ok(problems.some((l) => l.includes('credentials[4].expiresAt')), problems.join('\n'));
   assert.ok(problems.some((l) => l.includes('bogusKey')), problems.join('\n'));
   // Cycles go on with the old config.
   await until('another cycle after the rejected reload', () => logged('check cycle finished').length > before + 1);
