@@ -36,10 +36,6 @@ let child: ChildProcess;
 const logLines: string[] = [];
 let soonDate = '';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-
-
 const auth = { authorization: `Bearer ${TOKEN}` };
 const get = (path: string, headers: Record<string, string> = auth) => fetch(`http://127.0.0.1:${daemonPort}${path}`, { headers });
 const statusJson = async () => (await (await get('/status')).json()) as any;
@@ -182,9 +178,10 @@ test('server.token: 401 without or with a wrong bearer token, 200 with it', asyn
 
 test('/status is the contract JSON with the expected statuses', async () => {
   const expectedIds = ['client-cert', 'soon-key', 'partner-oauth'];
-  const s = await until('every credential in /status', async () => {
+  const s = await until('every credential in /status, partner-oauth probed', async () => {
     const j = await statusJson();
-    return j.credentials.length === expectedIds.length ? j : null;
+    const oauth = j.credentials.find((c: any) => c.id === 'partner-oauth');
+    return j.credentials.length === expectedIds.length && oauth?.probe ? j : null;
   });
   assert.deepEqual(Object.keys(s), ['checkedAt', 'summary', 'credentials']);
   const by = Object.fromEntries(s.credentials.map((c: any) => [c.id, c]));
@@ -244,7 +241,8 @@ test('delivers the expected webhook events, signed', async () => {
   const hook = hooks.find((h) => JSON.parse(h.body).id === firing.id)!;
   assert.equal(hook.headers['x-credwatch-signature'], `sha256=${createHmac('sha256', HOOK_SECRET).update(hook.body).digest('hex')}`);
   // Several cycles later still exactly one event for it: the state machine does not repeat itself.
-  await sleep(2500);
+  const cycles = logged('check cycle finished').length;
+  await until('two more cycles', () => logged('check cycle finished').length >= cycles + 2);
   assert.equal(events().filter((e) => e.credential.id === 'soon-key').length, 1);
   assert.equal(events().filter((e) => e.credential.id === 'client-cert').length, 0);
 });
@@ -300,8 +298,8 @@ test('survives a provider outage: the probe fails, the daemon stays up and healt
   assert.equal(failing.probe.ok, false);
   assert.equal(failing.probe.error.code, 'connection');
   assert.equal((await fetch(`http://127.0.0.1:${daemonPort}/healthz`)).status, 200);
-  const metrics = await (await get('/metrics')).text();
-  assert.match(metrics, /^credwatch_probe_success\{id="partner-oauth"\} 0$/m);
+  // /metrics is read until it shows the outage too, not once.
+  await until('credwatch_probe_success 0 for partner-oauth', async () => /^credwatch_probe_success\{id="partner-oauth"\} 0$/m.test(await (await get('/metrics')).text()));
   const fired = await until('a failing event for partner-oauth', () => fresh().find((e) => e.credential.id === 'partner-oauth' && e.event === 'firing'));
   assert.equal(fired.severity, 'failing');
 
@@ -322,7 +320,7 @@ test('SIGHUP with a good config: the new credential appears', async () => {
   child.kill('SIGHUP');
   const c = await until('added-later in /status', async () => (await statusJson()).credentials.find((x: any) => x.id === 'added-later'));
   assert.equal(c.status, 'ok');
-  const reloaded = logged('config reloaded').at(-1);
+  const reloaded = await until('the reload logged', () => logged('config reloaded').at(-1));
   assert.deepEqual(reloaded.added, ['added-later']);
 });
 
@@ -359,9 +357,13 @@ test('SIGTERM: exits 0 within 5 s', async () => {
   const t0 = Date.now();
   const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
   child.kill('SIGTERM');
-  const [code, signal] = await Promise.race([exited, sleep(5000).then(() => [null, 'timeout'] as [null, string])]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<[null, string]>((r) => (timer = setTimeout(() => r([null, 'timeout']), 5000)));
+  const [code, signal] = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
   assert.equal(signal, null, `did not exit within 5 s (${signal})`);
   assert.equal(code, 0);
   assert.ok(Date.now() - t0 < 5000);
+  // 'exit' can come before the last stderr chunk is read: wait for the line, then count it.
+  await until('the stopped line', () => logged('stopped').length > 0, 2000);
   assert.equal(logged('stopped').length, 1);
 });
