@@ -18,6 +18,9 @@ async function setup(t: { after(fn: () => unknown): void }) {
     'credwatch.json',
     JSON.stringify({
       database: './state/credwatch.db',
+      // A run delivers until probe.timeoutMs after its cycle: a short one, so the run against a
+      // receiver that is down ends soon instead of retrying for the default 10 s.
+      probe: { timeoutMs: 1500 },
       notifiers: [
         { name: 'hook', type: 'webhook', url: `${server.url}/hook`, secret: SECRET },
         { name: 'broken', type: 'webhook', url: `${server.url}/broken` },
