@@ -2,7 +2,8 @@
 // `status`, against a real local webhook receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, tempDir } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built if missing or stale).
+import { runBuiltCli as runCli, tempDir } from './helpers/cli.js';
 import { startHttpServer } from './helpers/notify-http.js';
 
 const SECRET = 'canary-cli-hook-7Hq2';
