@@ -25,6 +25,8 @@ function state(o: Partial<AlertState> & { level: Level }): AlertState {
 }
 
 const EXP20 = iso(plus(20 * DAY));
+/** SETTINGS with the 14-day mark removed (a config edit between two cycles). */
+const WITHOUT_14 = { ...SETTINGS, remindDays: SETTINGS.remindDays.filter((d) => d !== 14) };
 
 // ---- One step per row: previous state, what is seen now, what must happen. ----
 interface Row {
@@ -32,6 +34,8 @@ interface Row {
   prev: AlertState | null;
   input: ConditionInput;
   now?: Date;
+  /** Settings of this step when they differ from SETTINGS. */
+  settings?: typeof SETTINGS;
   decision: string;
   /** Event id suffix after `c:expiry:` and event type/severity, or null for no event. */
   event: [id: string, type: string, severity: string] | null;
@@ -62,7 +66,9 @@ const ROWS: Row[] = [
   { name: 'critical, crossing 3 with a repeat due too: one event, the mark', prev: state({ level: 'critical', mark: 7, lastEventAt: iso(plus(-48 * 3_600_000)) }), input: expiry(3), decision: 'remind', event: ['1:reminder-3d', 'reminder', 'critical'], next: { repeats: 0 } },
   { name: 'warning, 30 → 12 (a week without checks): one reminder, for 14', prev: state({ level: 'warning', mark: 30 }), input: expiry(12), decision: 'remind', event: ['1:reminder-14d', 'reminder', 'warning'], next: { mark: 14 } },
   { name: 'warning, no new mark', prev: state({ level: 'warning', mark: 14 }), input: expiry(12), decision: 'none', event: null, next: { mark: 14 } },
-  { name: 'a mark dropped from config does not move marks up', prev: state({ level: 'warning', mark: 14 }), input: expiry(12), now: T0, decision: 'none', event: null, next: { mark: 14 } },
+  // 14 removed from remindDays between two cycles: the covered mark is now 30, but a passed mark stays passed.
+  { name: 'a mark dropped from config does not move marks up', prev: state({ level: 'warning', mark: 14 }), input: expiry(12), settings: WITHOUT_14, decision: 'none', event: null, next: { mark: 14 } },
+  { name: 'a dropped mark sends no reminder when its day passes', prev: state({ level: 'warning', mark: 30 }), input: expiry(12), settings: WITHOUT_14, decision: 'none', event: null, next: { mark: 30 } },
 
   // repeats
   { name: 'warning does not repeat', prev: state({ level: 'warning', mark: 14, lastEventAt: iso(plus(-72 * 3_600_000)) }), input: expiry(12), decision: 'none', event: null },
@@ -92,7 +98,7 @@ const ROWS: Row[] = [
 
 for (const row of ROWS) {
   test(`machine: ${row.name}`, () => {
-    const s = step(row.prev, row.input, SETTINGS, row.now ?? T0, 'c:expiry:');
+    const s = step(row.prev, row.input, row.settings ?? SETTINGS, row.now ?? T0, 'c:expiry:');
     assert.equal(s.row.then, row.decision, `decided by row "${s.row.when}"`);
     if (row.event === null) assert.equal(s.event, null);
     else {
@@ -109,6 +115,31 @@ test('machine: the decision table is read top to bottom and always decides', () 
   assert.equal(decide({ ...base, crossedMark: 14, repeatDue: true }).then, 'remind');
   assert.equal(decide({ ...base, level: 'ok', crossedMark: 60 }).then, 'resolve');
   assert.equal(DECISIONS.at(-1)!.then, 'none');
+});
+
+test('machine: a mark dropped from the settings between two cycles moves no mark up and is never sent', () => {
+  const at = (days: number) => plus(days * DAY);
+  const exp = at(20);
+  const inputAt = (now: Date) => expiry(0, { now, exp });
+  // Day 6 (14 left) with 14 configured: its reminder goes out and 14 is the mark.
+  const first = step(state({ level: 'warning', mark: 30, expiresAt: iso(exp) }), inputAt(at(6)), SETTINGS, at(6), 'c:expiry:');
+  assert.equal(first.event?.key, 'c:expiry:1:reminder-14d');
+  assert.equal(first.next.mark, 14);
+  // 14 is dropped; day 8 (12 left) now covers 30 only: the mark stays at 14, nothing is sent.
+  const second = step(JSON.parse(JSON.stringify(first.next)) as AlertState, inputAt(at(8)), WITHOUT_14, at(8), 'c:expiry:');
+  assert.equal(coveredMark(12, WITHOUT_14.remindDays), 30);
+  assert.equal(second.row.then, 'none');
+  assert.equal(second.event, null);
+  assert.equal(second.next.mark, 14);
+  // Day 13 (7 left): the next configured mark fires exactly once, as critical, in the same episode.
+  const third = step(second.next, inputAt(at(13)), WITHOUT_14, at(13), 'c:expiry:');
+  assert.equal(third.event?.key, 'c:expiry:1:firing-critical');
+  assert.equal(third.next.mark, 7);
+  // A life walked with 14 dropped from the start never sends reminder-14d.
+  const days = Array.from({ length: 21 }, (_, i) => at(i));
+  const ids = walk(days, inputAt, WITHOUT_14).map((e) => e.id);
+  assert.ok(!ids.includes('1:reminder-14d'), ids.join(' '));
+  assert.ok(walk(days, inputAt).some((e) => e.id === '1:reminder-14d'), 'with 14 configured, reminder-14d is sent');
 });
 
 test('machine: coveredMark is the lowest mark at or above days left', () => {

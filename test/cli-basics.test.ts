@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, TSX, runCli, tempDir, withoutWarnings } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built if missing or stale).
+import { ROOT, TSX, runBuiltCli as runCli, tempDir, withoutWarnings } from './helpers/cli.js';
 import { progressLine, startProgress } from '../src/commands/progress.js';
 import { kinds } from '../src/kinds/index.js';
 import { notifiers } from '../src/notifiers/index.js';

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createCa, createClientCert, createServerCert } from './helpers/pki.js';
-import { runCli, tempDir } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built here if missing or stale).
+import { runBuiltCli as runCli, tempDir } from './helpers/cli.js';
 
 const DAY = 86_400_000;
 const t = tempDir();

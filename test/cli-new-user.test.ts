@@ -5,7 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { ROOT, TSX, runCli, tempDir } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built if missing or stale).
+import { ROOT, TSX, runBuiltCli as runCli, tempDir } from './helpers/cli.js';
 import { defaultLogLevel } from '../src/log.js';
 
 const DAY = 86_400_000;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { createCa, createServerCert } from './helpers/pki.js';
-import { runCli, tempDir } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built if missing or stale).
+import { runBuiltCli as runCli, tempDir } from './helpers/cli.js';
 import { startHttpServer, type TestServer } from './helpers/notify-http.js';
 
 const DAY = 86_400_000;

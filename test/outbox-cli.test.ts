@@ -2,7 +2,8 @@
 // `status`, against a real local webhook receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, tempDir } from './helpers/cli.js';
+// The command line as users run it: the built bundle (dist/cli.cjs, built if missing or stale).
+import { runBuiltCli as runCli, tempDir } from './helpers/cli.js';
 import { startHttpServer } from './helpers/notify-http.js';
 
 const SECRET = 'canary-cli-hook-7Hq2';
@@ -18,6 +19,9 @@ async function setup(t: { after(fn: () => unknown): void }) {
     'credwatch.json',
     JSON.stringify({
       database: './state/credwatch.db',
+      // A run delivers until probe.timeoutMs after its cycle: a short one, so the run against a
+      // receiver that is down ends soon instead of retrying for the default 10 s.
+      probe: { timeoutMs: 1500 },
       notifiers: [
         { name: 'hook', type: 'webhook', url: `${server.url}/hook`, secret: SECRET },
         { name: 'broken', type: 'webhook', url: `${server.url}/broken` },

@@ -8,6 +8,7 @@ import { openDatabase } from '../src/store/db.js';
 import { dispatchPending } from '../src/alerts/dispatch.js';
 import { config, credential, silentLog, tempDb } from './helpers/alerts-fixtures.js';
 import { startHttpServer } from './helpers/notify-http.js';
+import { until } from './helpers/until.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/alerts-crash-child.ts', import.meta.url));
 const log = silentLog();
@@ -61,8 +62,7 @@ test('crash: killed while a send was in flight: the restart sends the same id ag
   const { server, h, cfg } = await setup(t);
   server.script = [{ status: 200, delayMs: 30_000 }];
   const { child, exited } = runChild(h.file, `${server.url}/hook`, 'mid-send');
-  const t0 = Date.now();
-  while (server.requests.length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+  await until('the child to start sending', () => server.requests.length > 0, { everyMs: 20 });
   assert.equal(server.requests.length, 1, 'the child started sending');
   child.kill('SIGKILL');
   assert.equal((await exited).signal, 'SIGKILL');
@@ -84,8 +84,8 @@ test('crash: a claim held by a live process (or another host) is still left to i
   const { processResults } = await import('../src/alerts/process.js');
   const { result, at } = await import('./helpers/alerts-fixtures.js');
   processResults(db, cfg, [result({ id: 'a', now: at(0), expiresAt: at(3) })], at(0));
-  const until = new Date(Date.now() + 60_000).toISOString();
-  db.prepare(`UPDATE deliveries SET status = 'sending', claimed_by = 'elsewhere:1:x.y', claimed_until = ?, attempts = 1`).run(until);
+  const claimedUntil = new Date(Date.now() + 60_000).toISOString();
+  db.prepare(`UPDATE deliveries SET status = 'sending', claimed_by = 'elsewhere:1:x.y', claimed_until = ?, attempts = 1`).run(claimedUntil);
   assert.deepEqual(await dispatchPending(db, cfg, { log }), { attempted: 0, delivered: 0, retried: 0, failed: 0 });
   assert.equal(server.requests.length, 0);
 });

@@ -30,6 +30,9 @@ export interface TestServer {
 
 export async function startHttpServer(fallback: Reply = { status: 200, body: 'ok' }): Promise<TestServer> {
   const state = { requests: [] as Recorded[], script: [] as Reply[], fallback };
+  // Held answers: cleared when their client goes away or the server closes, so no timer keeps the
+  // test process alive after the test is done.
+  const held = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,8 +44,16 @@ export async function startHttpServer(fallback: Reply = { status: 200, body: 'ok
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.body ?? '');
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
-      else send();
+      if (!reply.delayMs) return send();
+      const timer = setTimeout(() => {
+        held.delete(timer);
+        send();
+      }, reply.delayMs);
+      held.add(timer);
+      res.once('close', () => {
+        clearTimeout(timer);
+        held.delete(timer);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +77,8 @@ export async function startHttpServer(fallback: Reply = { status: 200, body: 'ok
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of held) clearTimeout(timer);
+        held.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
