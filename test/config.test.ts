@@ -5,19 +5,9 @@ import { loadConfig } from '../src/config/load.js';
 import { ConfigError, formatProblem } from '../src/config/schema.js';
 import { Secret } from '../src/secret.js';
 import { tempDir } from './helpers/cli.js';
+import { configProblems } from './helpers/config-problems.js';
 
-function problems(yaml: string, env: NodeJS.ProcessEnv = {}, name = 'credwatch.yaml'): string[] {
-  const t = tempDir();
-  try {
-    loadConfig(t.write(name, yaml), env);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems.filter((p) => p.level === 'error').map(formatProblem);
-  } finally {
-    t.cleanup();
-  }
-}
+const problems = configProblems;
 
 const CLARA = (extra: string) => `
 credentials:

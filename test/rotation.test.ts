@@ -9,22 +9,15 @@ import { render as renderAlertmanager } from '../src/notifiers/alertmanager.js';
 import { render as renderSlack } from '../src/notifiers/slack.js';
 import { facts } from '../src/notifiers/email.js';
 import { loadConfig } from '../src/config/load.js';
-import { ConfigError, formatProblem } from '../src/config/schema.js';
-import type { CredentialResult, ProbeResult } from '../src/types.js';
+import type { CredentialResult } from '../src/types.js';
 import { tempDir } from './helpers/cli.js';
-import { sampleEvent } from './helpers/alerts-fixtures.js';
+import { configProblems } from './helpers/config-problems.js';
+import { probeResult, sampleEvent } from './helpers/alerts-fixtures.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');
 const days = (n: number, from = T0) => new Date(from.getTime() + n * DAY_MS);
 
-const probe = (ok: boolean): ProbeResult => ({
-  ok,
-  stage: ok ? 'call' : 'token',
-  httpStatus: ok ? 200 : 401,
-  latencyMs: 9,
-  tokenExpiresAt: null,
-  error: ok ? null : { code: 'token_rejected', message: 'token endpoint answered 401' },
-});
+const probe = (ok: boolean) => probeResult(ok, 9);
 
 interface Spec {
   id: string;
@@ -223,23 +216,13 @@ test('events carry the rotation; summaries say rotated / ready / blocked; notifi
   assert.equal(fields.at(-1)!.text, '*Rotation*\nclara-old → clara-new: ready, 12 days of overlap left');
 });
 
-function configProblems(credentials: string): string[] {
-  const t = tempDir();
-  try {
-    loadConfig(t.write('credwatch.yaml', `credentials:\n${credentials}`), {});
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems.filter((p) => p.level === 'error').map(formatProblem);
-  } finally {
-    t.cleanup();
-  }
-}
+/** The errors of a config holding just these credentials. */
+const rotationProblems = (credentials: string) => configProblems(`credentials:\n${credentials}`);
 
 const cred = (id: string, extra = '') => `  - { id: ${id}, kind: static, expiresAt: 2027-03-01${extra} }\n`;
 
 test('config: replaces and switchedAt are checked with their paths', () => {
-  assert.deepEqual(configProblems(cred('a') + cred('b', ', replaces: a, switchedAt: 2026-12-01')), []);
+  assert.deepEqual(rotationProblems(cred('a') + cred('b', ', replaces: a, switchedAt: 2026-12-01')), []);
   const t = tempDir();
   try {
     const { config } = loadConfig(t.write('c.yaml', `credentials:\n${cred('a')}${cred('b', ', replaces: a, switchedAt: "2026-12-01T12:30:00Z"')}`), {});
@@ -248,21 +231,21 @@ test('config: replaces and switchedAt are checked with their paths', () => {
   } finally {
     t.cleanup();
   }
-  assert.deepEqual(configProblems(cred('a') + cred('b', ', replaces: nope')), ['credentials[1].replaces: no credential with id "nope"']);
-  assert.deepEqual(configProblems(cred('a', ', replaces: a')), ['credentials[0].replaces: "a" cannot replace itself']);
-  assert.deepEqual(configProblems(cred('a') + cred('b', ', replaces: a') + cred('c', ', replaces: a')), [
+  assert.deepEqual(rotationProblems(cred('a') + cred('b', ', replaces: nope')), ['credentials[1].replaces: no credential with id "nope"']);
+  assert.deepEqual(rotationProblems(cred('a', ', replaces: a')), ['credentials[0].replaces: "a" cannot replace itself']);
+  assert.deepEqual(rotationProblems(cred('a') + cred('b', ', replaces: a') + cred('c', ', replaces: a')), [
     'credentials[2].replaces: "a" already has a successor, "b" (credentials[1]); one successor per predecessor',
   ]);
-  assert.deepEqual(configProblems(cred('a', ', replaces: b') + cred('b', ', replaces: a')), ['credentials[0].replaces: rotation loop: a replaces b, b replaces a']);
-  assert.deepEqual(configProblems(cred('x') + cred('b', ', replaces: c') + cred('c', ', replaces: d') + cred('d', ', replaces: b')), [
+  assert.deepEqual(rotationProblems(cred('a', ', replaces: b') + cred('b', ', replaces: a')), ['credentials[0].replaces: rotation loop: a replaces b, b replaces a']);
+  assert.deepEqual(rotationProblems(cred('x') + cred('b', ', replaces: c') + cred('c', ', replaces: d') + cred('d', ', replaces: b')), [
     'credentials[1].replaces: rotation loop: b replaces c, c replaces d, d replaces b',
   ]);
-  assert.deepEqual(configProblems(cred('a', ', switchedAt: 2026-12-01')), ['credentials[0].switchedAt: is only for a successor: set replaces to the id of the credential it succeeds']);
-  assert.deepEqual(configProblems(cred('a') + cred('b', ', replaces: a, switchedAt: 2026-13-01')), [
+  assert.deepEqual(rotationProblems(cred('a', ', switchedAt: 2026-12-01')), ['credentials[0].switchedAt: is only for a successor: set replaces to the id of the credential it succeeds']);
+  assert.deepEqual(rotationProblems(cred('a') + cred('b', ', replaces: a, switchedAt: 2026-13-01')), [
     'credentials[1].switchedAt: must be a date (YYYY-MM-DD) or an ISO 8601 instant, got "2026-13-01"',
   ]);
   // Paths count every item in the file, even one that failed its own schema.
-  assert.deepEqual(configProblems(`  - { id: bad, kind: static }\n${cred('a')}${cred('b', ', replaces: zz')}`), [
+  assert.deepEqual(rotationProblems(`  - { id: bad, kind: static }\n${cred('a')}${cred('b', ', replaces: zz')}`), [
     'credentials[0].expiresAt: is required',
     'credentials[2].replaces: no credential with id "zz"',
   ]);

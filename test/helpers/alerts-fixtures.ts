@@ -42,11 +42,12 @@ const cert = (fingerprint256: string, expiresAt: Date): CertificateSummary => ({
   notAfter: expiresAt.toISOString(),
 });
 
-const probeResult = (ok: boolean): ProbeResult => ({
+/** A probe that passed (200 at `call`) or whose token was rejected (401 at `token`). */
+export const probeResult = (ok: boolean, latencyMs = 12): ProbeResult => ({
   ok,
   stage: ok ? 'call' : 'token',
   httpStatus: ok ? 200 : 401,
-  latencyMs: 12,
+  latencyMs,
   tokenExpiresAt: null,
   error: ok ? null : { code: 'token_rejected', message: 'token endpoint answered 401' },
 });
