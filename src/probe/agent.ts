@@ -24,13 +24,8 @@ export class ProbeAgent {
     this.hasClientCert = shared.hasClientCert;
     this.key = agentKey(shared, opts);
     this.dispatcher = new Agent({
-      connect: probeConnector({
-        secureContext: shared.context,
-        timeout: opts.timeoutMs,
-        // No TLS session resumption: a resumed session skips the client certificate, and a probe
-        // exists to prove the certificate is still accepted.
-        maxCachedSessions: 0,
-      }),
+      // Never a resumed TLS session (see probeConnector).
+      connect: probeConnector({ secureContext: shared.context, timeout: opts.timeoutMs }),
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       // pipelining 0 is undici's switch for "one request per connection".
