@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { CertificateSummary, Expiry, Finding, Observation } from '../types.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
+import { byFileVersion } from './file-memo.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
 export class InspectError extends Error {
@@ -158,35 +159,12 @@ export function readPrivateKey(file: string, what = 'private key'): KeyObject {
 }
 
 /**
- * Whether the key file matches the certificate, remembered per certificate and key file version:
- * parsing a private key is most of an inspection's CPU, and a daemon sees the same pair every cycle.
- */
-const matched = new Map<string, boolean>();
-const MATCH_CACHE_MAX = 20_000;
-
-function keyMatches(cert: X509Certificate, keyFile: string, what: string): boolean {
-  let st;
-  try {
-    st = statSync(keyFile);
-  } catch {
-    return cert.checkPrivateKey(readPrivateKey(keyFile, what)); // throws, naming the file and the problem
-  }
-  const id = `${cert.fingerprint256}\0${keyFile}\0${st.ino}:${st.size}:${st.mtimeMs}`;
-  const known = matched.get(id);
-  if (known !== undefined) return known;
-  const ok = cert.checkPrivateKey(readPrivateKey(keyFile, what));
-  if (matched.size >= MATCH_CACHE_MAX) matched.clear();
-  matched.set(id, ok);
-  return ok;
-}
-
-/**
  * Checks a private key file against a certificate: that it matches (critical otherwise) and that
  * no one but the owner can read it (warning otherwise).
  */
 export function checkKey(cert: X509Certificate, keyFile: string, what = 'private key'): Finding[] {
   const findings: Finding[] = [];
-  if (!keyMatches(cert, keyFile, what)) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
+  if (!cert.checkPrivateKey(readPrivateKey(keyFile, what))) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
   const mode = statSync(keyFile).mode & 0o777;
   if (mode & 0o077) {
     findings.push({ level: 'warning', reason: `${what} ${keyFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it` });
@@ -196,11 +174,13 @@ export function checkKey(cert: X509Certificate, keyFile: string, what = 'private
 
 /** Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project and oauth2. */
 export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation): void {
-  const chain = readCertificateChain(certFile);
-  const { expiries, certificates } = describeChain(chain, source);
-  obs.expiries.push(...expiries);
-  obs.certificates.push(...certificates);
-  if (keyFile) obs.findings.push(...checkKey(chain[0]!, keyFile));
+  const seen = byFileVersion(`pem\0${certFile}\0${keyFile ?? ''}\0${source}`, [certFile, keyFile], () => {
+    const chain = readCertificateChain(certFile);
+    return { ...describeChain(chain, source), findings: keyFile ? checkKey(chain[0]!, keyFile) : [] };
+  });
+  obs.expiries.push(...seen.expiries);
+  obs.certificates.push(...seen.certificates);
+  obs.findings.push(...seen.findings);
 }
 
 /** Runs an inspection, turning any thrown error into `observation.error` (status `error`). */

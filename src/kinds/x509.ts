@@ -6,6 +6,7 @@ import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation, type Observation } from '../types.js';
 import { chainSource, checkKey, describeChain, guarded } from './pem.js';
 import { readCertificateFile } from './formats.js';
+import { byFileVersion, secretPart } from './file-memo.js';
 import { discoverFiles, entryProblems, relativeName, type FoundFile, type KeptCertificate, type ParsedFile } from './file-discovery.js';
 
 export interface X509Credential extends CredentialConfig {
@@ -101,12 +102,16 @@ export const x509Kind: Kind<X509Credential> = {
     }
     if (!cred.path) return obs;
     return guarded(obs, () => {
-      const file = readCertificateFile(cred.path!, { password: cred.password });
-      const { expiries, certificates } = describeChain(file.certificates, 'certificate');
-      obs.expiries.push(...expiries);
-      obs.certificates.push(...certificates);
-      obs.findings.push(...file.findings);
-      if (cred.key) obs.findings.push(...checkKey(file.certificates[0]!, cred.key));
+      const key = `x509\0${cred.path}\0${cred.key ?? ''}\0${secretPart(cred.password?.reveal())}`;
+      const seen = byFileVersion(key, [cred.path, cred.key], () => {
+        const file = readCertificateFile(cred.path!, { password: cred.password });
+        const { expiries, certificates } = describeChain(file.certificates, 'certificate');
+        const findings = cred.key ? [...file.findings, ...checkKey(file.certificates[0]!, cred.key)] : file.findings;
+        return { expiries, certificates, findings };
+      });
+      obs.expiries.push(...seen.expiries);
+      obs.certificates.push(...seen.certificates);
+      obs.findings.push(...seen.findings);
     });
   },
   lint: (creds) =>
