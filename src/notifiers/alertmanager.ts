@@ -2,7 +2,6 @@
 // firing alert is posted with an `endsAt` a little in the future and re-posted every cycle while
 // active (the `refresh` hook, run by alerts/repost.ts); a resolve posts the same labels with `endsAt` now.
 import { z } from 'zod';
-import { Agent } from 'undici';
 import type { NotifierConfig } from '../config/schema.js';
 import type { Secret } from '../secret.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
@@ -161,7 +160,8 @@ export async function postAlerts(config: AlertmanagerConfig, alerts: PostableAle
       throw new NotifyError(`alertmanager ${config.name}: ca ${config.ca} ${readFailure(err)}`, { code: 'ca_unreadable', retryable: true });
     }
   }
-  const dispatcher = ca ? new Agent({ connect: { ca, timeout: timeoutMs } }) : undefined;
+  // undici only when a private CA needs its own Agent: a daemon that never sends this stays without it.
+  const dispatcher = ca ? new (await import('undici')).Agent({ connect: { ca, timeout: timeoutMs } }) : undefined;
   const body = JSON.stringify(alerts);
   const headers = { 'content-type': 'application/json', 'user-agent': 'credwatch', ...authHeaders(config) };
   try {

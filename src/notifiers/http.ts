@@ -1,5 +1,5 @@
 // Shared by the HTTP notifiers: classify a status or a network failure into a NotifyError.
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { NotifyError } from './notifier.js';
 import { scrubSecrets, urlSecretParts } from '../secret.js';
 
@@ -90,7 +90,7 @@ export async function post(what: string, url: string, body: string, headers: Rec
   let res: Response;
   try {
     const init = { method: 'POST', body, headers, redirect: 'manual' as const, signal: AbortSignal.timeout(timeoutMs) };
-    res = dispatcher ? ((await undiciFetch(url, { ...init, dispatcher })) as unknown as Response) : await fetch(url, init);
+    res = dispatcher ? ((await (await import('undici')).fetch(url, { ...init, dispatcher })) as unknown as Response) : await fetch(url, init);
   } catch (err) {
     throw networkError(what, err);
   }
