@@ -11,6 +11,9 @@ export interface AgentOptions {
   keepAlive?: boolean;
 }
 
+/** How long an idle probe connection stays open. */
+const PROBE_KEEP_ALIVE_MS = 1000;
+
 /** An HTTP client for one TLS identity: its SecureContext, its timeouts, its pooled connections. */
 export class ProbeAgent {
   readonly dispatcher: Agent;
@@ -26,6 +29,11 @@ export class ProbeAgent {
     this.dispatcher = new Agent({
       // Never a resumed TLS session (see probeConnector).
       connect: probeConnector({ secureContext: shared.context, timeout: opts.timeoutMs }),
+      // A probe's token call and test call share a connection within a few milliseconds; after
+      // that the connection has no use until the next probe, minutes away. Held open for undici's
+      // default 4 s, a cycle's connections pile up (about 40 KB of TLS state each, on both ends).
+      keepAliveTimeout: PROBE_KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: PROBE_KEEP_ALIVE_MS,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       // pipelining 0 is undici's switch for "one request per connection".
