@@ -2,15 +2,7 @@
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { NotifyError } from './notifier.js';
 import { scrubSecrets, urlSecretParts } from '../secret.js';
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
-}
+import { retryAfterDelayMs } from '../retry-after.js';
 
 /**
  * Removes secret strings from text that came back from a server (an error page may echo the
@@ -53,10 +45,12 @@ export function statusError(what: string, status: number, retryAfter?: string | 
   const retryable = isRetryableStatus(status);
   const hint = retryable ? '' : status === 404 ? ' (wrong URL?)' : status === 401 || status === 403 ? ' (not authorised)' : '';
   const msg = `${what} answered HTTP ${status}${hint}${detail ? `: ${detail.slice(0, 200)}` : ''}`;
+  // A date already past asks for no wait.
+  const wait = retryAfterDelayMs(retryAfter, Date.now());
   return new NotifyError(msg, {
     code: `http_${status}`,
     retryable,
-    retryAfterMs: parseRetryAfter(retryAfter),
+    retryAfterMs: wait === null ? undefined : Math.max(0, wait),
     status,
   });
 }
