@@ -4,7 +4,7 @@ import { readRegularFile } from '../read-failure.js';
 // nodemailer is imported when a mail is sent, so a `check` without --notify does not pay for it.
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import { registerSecret, type Secret } from '../secret.js';
+import { registerSecret, scrubSecrets, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alert-event.js';
 import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency, dateOf, digestCounts, headline } from './event-text.js';
@@ -141,10 +141,9 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
 /** SMTP failures: authentication, rejected addresses or message, and TLS set-up need a person. */
 export function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
   const e = err as { code?: string; responseCode?: number; message?: string };
-  let message = `email ${name}: ${e.message ?? 'send failed'}`;
   // Belt and braces: a server that echoes what it got must not put the password in our logs.
   const pw = password?.reveal();
-  if (pw) message = message.split(pw).join('<secret>');
+  const message = scrubSecrets(`email ${name}: ${e.message ?? 'send failed'}`, pw ? [pw] : []);
   const code = e.code ?? '';
   if (code === 'EAUTH') return new NotifyError(message, { code: 'smtp_auth', retryable: false });
   if (code === 'ETLS' || code === 'EREQUIRETLS') return new NotifyError(message, { code: 'smtp_tls', retryable: false });

@@ -5,19 +5,6 @@ import { scrubSecrets, urlSecretParts } from '../secret.js';
 import { retryAfterDelayMs } from '../retry-after.js';
 
 /**
- * Removes secret strings from text that came back from a server (an error page may echo the
- * request path, and a Slack webhook's path is its credential).
- */
-export function scrub(text: string, secrets: readonly string[]): string {
-  return scrubSecrets(text, secrets);
-}
-
-/** A secret URL and the parts of it a server might echo: its path and its longer path segments. */
-export function urlSecrets(url: string): string[] {
-  return urlSecretParts(url);
-}
-
-/**
  * fetch refuses a URL with `user:pass@`; the userinfo goes into an `Authorization: Basic` header
  * instead (decoded, as curl does), and the URL that is fetched carries none.
  */

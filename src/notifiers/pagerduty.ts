@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import { scrubSecrets, type Secret } from '../secret.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import type { NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
-import { post, scrub } from './http.js';
+import { post } from './http.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -123,7 +123,7 @@ export const pagerduty: NotifierPlugin<PagerDutyConfig> = {
       await post(`pagerduty ${config.name}`, config.url, JSON.stringify(body), { 'content-type': 'application/json', 'user-agent': 'credwatch' }, ctx.timeoutMs);
     } catch (err) {
       if (err instanceof NotifyError && err.message.includes(key)) {
-        throw new NotifyError(scrub(err.message, [key]), { code: err.code, retryable: err.retryable, retryAfterMs: err.retryAfterMs, status: err.status });
+        throw new NotifyError(scrubSecrets(err.message, [key]), { code: err.code, retryable: err.retryable, retryAfterMs: err.retryAfterMs, status: err.status });
       }
       throw err;
     }

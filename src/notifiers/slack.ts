@@ -5,11 +5,11 @@ import type { IncomingWebhookDefaultArguments, IncomingWebhookSendArguments } fr
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import { scrubSecrets, urlSecretParts, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alert-event.js';
 import { groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency as byUrgency, dateOf, digestCounts, headline } from './event-text.js';
-import { networkError, scrub, statusError, urlSecrets } from './http.js';
+import { networkError, statusError } from './http.js';
 import { rotationLine } from '../rotation.js';
 
 export interface SlackConfig extends NotifierConfig {
@@ -117,7 +117,7 @@ async function postMessage(message: IncomingWebhookSendArguments, config: SlackC
     const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
     const res = e.original?.response;
     if (e.code === 'slack_webhook_http_error' && res) {
-      const detail = typeof res.data === 'string' ? scrub(res.data, urlSecrets(config.url.reveal())) : undefined;
+      const detail = typeof res.data === 'string' ? scrubSecrets(res.data, urlSecretParts(config.url.reveal())) : undefined;
       throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], detail);
     }
     throw networkError(`slack ${config.name}`, e.original ?? err);
