@@ -1,6 +1,6 @@
 // Pure: a flat SVG badge per credential (`/badge/ID.svg`), in the shields.io style wikis and
 // READMEs already show: the id on the left, status and days left on the right.
-import { esc } from './html.js';
+import { esc } from '../html.js';
 import { COLOURS } from './status-page.js';
 import type { PageStatus } from './status-view.js';
 

@@ -1,7 +1,7 @@
 // Pure: a credential's daily history → one inline SVG (no script, no external assets) with three
 // panels on a shared day axis: days left, probe success, probe latency. Colours come from CSS
 // variables of the page, so the chart follows light and dark mode.
-import { esc } from './html.js';
+import { esc } from '../html.js';
 import type { DailyHistory } from '../store/results.js';
 
 const W = 900;

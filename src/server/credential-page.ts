@@ -6,7 +6,7 @@ import type { CredentialEventRow } from '../store/outbox.js';
 import { credentialRef } from '../alerts/event.js';
 import { daysLeft } from '../evaluate.js';
 import { effectiveThresholds } from '../config/effective.js';
-import { esc, safeHref } from './html.js';
+import { esc, safeHref } from '../html.js';
 import { COLOURS, CSS } from './status-page.js';
 import type { PageStatus } from './status-view.js';
 import { CHART_CSS, renderHistoryChart } from './credential-chart.js';

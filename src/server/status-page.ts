@@ -1,6 +1,6 @@
 // Pure: StatusView → one self-contained HTML document (inline CSS, no scripts, no external assets).
 import { STATUSES } from '../types.js';
-import { esc, safeHref } from './html.js';
+import { esc, safeHref } from '../html.js';
 import { ackText } from '../ack.js';
 import type { PageCredential, PageStatus, StatusView, TimelineEntry, ViewFilter } from './status-view.js';
 import { DEFAULT_REFRESH_SECONDS as DEFAULT_REFRESH, refreshTags } from './refresh.js';
