@@ -8,6 +8,7 @@ import {
   type ProbeResult,
   type Status,
 } from './types.js';
+import { isoDay } from './iso-day.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -56,7 +57,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * `expired` is passed separately because at the very instant of expiry daysLeft is still 0.
  */
 export function describeExpiry(expiresAt: Date, left: number, expired = left < 0): string {
-  const day = expiresAt.toISOString().slice(0, 10);
+  const day = isoDay(expiresAt);
   if (expired) {
     // The same rounding as daysLeft (the table's DAYS column): −4 reads "expired 4 days ago".
     // Only the exact instant of expiry, where daysLeft is still 0, has no whole day to count.

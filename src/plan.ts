@@ -5,6 +5,7 @@ import { credentialRef } from './alerts/event.js';
 import { DAY_MS } from './evaluate.js';
 import { rotationPairs } from './rotation.js';
 import type { CredentialResult } from './types.js';
+import { isoDay } from './iso-day.js';
 
 export const PLAN_STEPS = ['create-successor', 'verify-successor', 'switch', 'retire'] as const;
 export type PlanStepName = (typeof PLAN_STEPS)[number];
@@ -103,7 +104,7 @@ export function buildPlan(
   return { generatedAt: now.toISOString(), credentials };
 }
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+const day = (iso: string | null) => (iso ? isoDay(iso) : '-');
 
 /** The plan as text: one block per credential, a line per step, overdue ones marked. */
 export function renderPlan(plan: Plan): string {

@@ -4,6 +4,7 @@
 import type { Config } from './config/schema.js';
 import { daysLeft, PROBE_REASON_PREFIX } from './evaluate.js';
 import { worstStatus, type CredentialResult, type ExpiryLevel, type Rotation, type RotationState, type Status } from './types.js';
+import { isoDay } from './iso-day.js';
 
 /** One `replaces` link: the successor names its predecessor. */
 export interface RotationPair {
@@ -19,7 +20,6 @@ export function rotationPairs(config: Pick<Config, 'credentials'>): RotationPair
     .map((c) => ({ predecessor: c.replaces!, successor: c.id, switchedAt: c.switchedAt ?? null }));
 }
 
-const day = (iso: string | Date) => (typeof iso === 'string' ? iso : iso.toISOString()).slice(0, 10);
 const at = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
 const HEALTHY: ReadonlySet<Status> = new Set(['ok', 'warning']);
@@ -40,7 +40,7 @@ export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> 
   }
   const pe = at(pred?.expiresAt ?? null);
   const se = at(succ.expiresAt);
-  if (pe !== null && se !== null && se <= pe) return `it expires ${day(succ.expiresAt!)}, no later than ${pred!.id} (${day(pred!.expiresAt!)})`;
+  if (pe !== null && se !== null && se <= pe) return `it expires ${isoDay(succ.expiresAt!)}, no later than ${pred!.id} (${isoDay(pred!.expiresAt!)})`;
   return null;
 }
 
@@ -81,9 +81,9 @@ export function pairState(
 export const blockedReason = (pred: string, cause: string) => `rotation of ${pred} blocked: ${cause}`;
 export const readyReason = (succ: string) => `successor ${succ} ready: switch the integration, then set switchedAt`;
 export const supersededReason = (succ: string, switchedAt: Date, expiresAt: string | null) =>
-  `superseded by ${succ} (switched ${day(switchedAt)})${expiresAt ? `, retires ${day(expiresAt)}` : ''}`;
+  `superseded by ${succ} (switched ${isoDay(switchedAt)})${expiresAt ? `, retires ${isoDay(expiresAt)}` : ''}`;
 export const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
-export const overdueReason = (renewBy: string) => `renewal overdue since ${day(renewBy)}: no successor configured`;
+export const overdueReason = (renewBy: string) => `renewal overdue since ${isoDay(renewBy)}: no successor configured`;
 
 const LEVEL_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
 
@@ -161,7 +161,7 @@ export function applyRotation(
 export function rotationLine(id: string, rot: Rotation): string {
   const [from, to] = rot.role === 'predecessor' ? [id, rot.peer] : [rot.peer, id];
   const parts = [`${from} → ${to}: ${rot.state}`];
-  if (rot.switchedAt) parts.push(`switched ${day(rot.switchedAt)}`);
+  if (rot.switchedAt) parts.push(`switched ${isoDay(rot.switchedAt)}`);
   if (rot.overlapDaysLeft !== null) parts.push(`${rot.overlapDaysLeft} day${rot.overlapDaysLeft === 1 ? '' : 's'} of overlap left`);
   return parts.join(', ');
 }

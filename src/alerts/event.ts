@@ -6,8 +6,7 @@ import { isRemovalReason } from '../config/derived-id.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
-
-export const day = (iso: string) => iso.slice(0, 10);
+import { isoDay } from '../iso-day.js';
 
 /** The credential's earliest expiry in words, as evaluation phrases it. */
 export function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
@@ -32,7 +31,7 @@ export function resolvedWhy(draft: EventDraft, condition: Condition, r: Credenti
   // A discovered file that is gone: nothing left to act on, and that is the news.
   const removal = r.reasons.find(isRemovalReason);
   if (removal) return removal;
-  const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
+  const expires = r.expiresAt ? `now expires ${isoDay(r.expiresAt)}` : null;
   if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
   if (draft.renewed === 'expiry') return `renewed${expires ? `: ${expires}` : ''}`;
   return `no longer needs action${expires ? `: ${expires}` : ''}`;

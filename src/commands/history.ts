@@ -2,6 +2,7 @@ import { openDatabase } from '../store/db.js';
 import { hasHistory, resultsSince, type StoredResult } from '../store/results.js';
 import { DAY_MS } from '../evaluate.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
+import { isoDay } from '../iso-day.js';
 
 export interface HistoryOptions extends GlobalOptions {
   days?: string;
@@ -34,7 +35,7 @@ function probeText(r: StoredResult): string {
 }
 
 export function renderHistoryTable(id: string, days: number, rows: StoredResult[]): string {
-  const cells = rows.map((r) => [r.checkedAt.slice(0, 19).replace('T', ' '), r.status, r.daysLeft === null ? '-' : String(r.daysLeft), r.expiresAt?.slice(0, 10) ?? '-', probeText(r), r.reasons[0] ?? '']);
+  const cells = rows.map((r) => [r.checkedAt.slice(0, 19).replace('T', ' '), r.status, r.daysLeft === null ? '-' : String(r.daysLeft), r.expiresAt ? isoDay(r.expiresAt) : '-', probeText(r), r.reasons[0] ?? '']);
   const header = ['CHECKED AT (UTC)', 'STATUS', 'DAYS', 'EXPIRES', 'PROBE', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd();

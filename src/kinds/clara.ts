@@ -7,6 +7,7 @@ import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './
 import type { ProbeContext } from '../probe/context.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
+import { isoDay } from '../iso-day.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -40,7 +41,6 @@ export function projectExpiry(cred: Pick<ClaraCredential, 'createdAt' | 'validit
   return cred.expiresAt ?? new Date(cred.createdAt.getTime() + (cred.validityDays ?? CLARA_MAX_VALIDITY_DAYS) * DAY_MS);
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** What the Clara dashboard's one-time "Client Credentials (JSON)" download holds. */
 export interface ClaraClientCredentials {

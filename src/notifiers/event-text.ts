@@ -1,6 +1,7 @@
 // Words and order every notifier renders an event with (Slack, email): a leaf, so one notifier
 // never imports another.
 import type { AlertEvent, Severity } from '../alert-event.js';
+import { isoDay } from '../iso-day.js';
 
 /** "CRITICAL", "WARNING reminder", "RESOLVED (was critical)", "TEST". */
 export function headline(e: AlertEvent): string {
@@ -18,7 +19,7 @@ export function headline(e: AlertEvent): string {
 }
 
 /** `2026-12-04` of an ISO instant; null stays null. */
-export const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
+export const dateOf = (iso: string | null) => (iso ? isoDay(iso) : null);
 
 /** Worse first: the ladder of the status ranking (failing, expired, critical, warning). */
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { warning: 1, critical: 2, expired: 3, failing: 4 };

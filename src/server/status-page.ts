@@ -4,6 +4,7 @@ import { esc, safeHref } from '../html.js';
 import { ackText } from '../ack.js';
 import type { PageCredential, PageStatus, StatusView, TimelineEntry, ViewFilter } from './status-view.js';
 import { DEFAULT_REFRESH_SECONDS as DEFAULT_REFRESH, refreshTags } from './refresh.js';
+import { isoDay } from '../iso-day.js';
 
 export const COLOURS: Record<PageStatus, string> = {
   ok: '#1f883d',
@@ -78,7 +79,7 @@ html.stale .stale-note{display:inline}
 }
 `;
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
+const day = (iso: string | null) => (iso ? isoDay(iso) : '—');
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
 function daysText(d: number | null): string {
