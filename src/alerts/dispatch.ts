@@ -12,6 +12,7 @@ import { notifyTimeoutMs } from '../config/effective.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from '../store/outbox.js';
 import { planDigests } from './digest.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface NotifierLookup {
   get(type: string): NotifierPlugin | undefined;
@@ -72,14 +73,6 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 function asNotifyError(err: unknown, notifier: string): NotifyError {
   if (isNotifyError(err)) return err;
   return new NotifyError(`${notifier}: ${(err as Error)?.message ?? String(err)}`, { code: 'notifier_error', retryable: true });
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Delivers what is due. Never throws for a failed delivery: that is recorded and retried. */
@@ -225,7 +218,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     const cfg = config.notifiers.find((n) => n.name === list[0]!.notifier);
     const plan = planDigests(list, cfg, !!(cfg && plugins.get(cfg.type)?.sendDigest));
     for (const group of plan.digests) await attemptDigest(group);
-    await forEachLimited(plan.singles, opts.concurrency ?? 4, attempt);
+    await mapLimit(plan.singles, opts.concurrency ?? 4, (d) => attempt(d));
   };
 
   for (;;) {
