@@ -8,6 +8,7 @@ import type { ProbeContext } from '../probe/context.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
 import { isoDay } from '../iso-day.js';
+import { failedProbe } from '../probe/failed.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -142,15 +143,7 @@ export async function probeClara(cred: ClaraProbeCredential, ctx: ProbeContext, 
     client = clientCredentials(cred);
   } catch (err) {
     const e = err as ProbeError;
-    return {
-      ok: false,
-      stage: e.stage,
-      httpStatus: null,
-      latencyMs: 0,
-      tokenExpiresAt: null,
-      error: e.info(),
-      ...(taxIds.length ? { entities: taxIds.map((taxIdentifier) => ({ taxIdentifier, ok: false, httpStatus: null, error: e.info() })) } : {}),
-    };
+    return failedProbe(e.info(), { stage: e.stage, taxIdentifiers: taxIds.length ? taxIds : undefined });
   }
   return runBearerProbe(
     {
