@@ -93,8 +93,7 @@ export function headlineFirst(reasons: readonly Reason[]): string[] {
 }
 
 const LEVEL_STATUS: Record<ExpiryLevel, Status> = { ok: 'ok', warning: 'warning', critical: 'critical', expired: 'expired' };
-const FINDING_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
-const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (FINDING_RANK[a] >= FINDING_RANK[b] ? a : b);
+const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
 
 export function evaluate(input: EvaluateInput): CredentialResult {
   const { observation: obs, now } = input;

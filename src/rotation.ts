@@ -3,7 +3,7 @@
 // renewal-overdue rule. No I/O, no clock of its own: tested as a truth table.
 import type { Config } from './config/schema.js';
 import { daysLeft, PROBE_REASON_PREFIX } from './evaluate.js';
-import { worstStatus, type CredentialResult, type ExpiryLevel, type Rotation, type RotationState, type Status } from './types.js';
+import { STATUS_RANK, worstStatus, type CredentialResult, type Rotation, type RotationState, type Status } from './types.js';
 import { isoDay } from './iso-day.js';
 
 /** One `replaces` link: the successor names its predecessor. */
@@ -85,12 +85,10 @@ export const supersededReason = (succ: string, switchedAt: Date, expiresAt: stri
 export const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
 export const overdueReason = (renewBy: string) => `renewal overdue since ${isoDay(renewBy)}: no successor configured`;
 
-const LEVEL_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
-
 /** At least `warning`: the reason leads when it is what raised the status, and heads the expiry alert when it raised that. */
 function atLeastWarning(r: CredentialResult, reason: string): CredentialResult {
   const raisesStatus = r.status === 'ok';
-  const raisesLevel = LEVEL_RANK[r.levels.expiry] < LEVEL_RANK.warning;
+  const raisesLevel = STATUS_RANK[r.levels.expiry] < STATUS_RANK.warning;
   return {
     ...r,
     status: worstStatus(r.status, 'warning'),
