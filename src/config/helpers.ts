@@ -69,9 +69,18 @@ export const durationSchema = () =>
     return ms;
   });
 
+/** A whole number from `min` to `max`, with the config's wording. */
+export const int = (min: number, max: number) =>
+  z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+/** A probe's (or a delivery's) deadline in ms: the one bound for `probe.timeoutMs`, per-credential and `tls` timeouts and `notify.timeoutMs`. */
+export const timeoutMsSchema = () => int(100, 600000);
+/** `probe.failuresBeforeAlert`, global or per credential. */
+export const failuresBeforeAlertSchema = () => int(1, 100);
+
 export const probeOverrides = {
-  timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
-  failuresBeforeAlert: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+  timeoutMs: timeoutMsSchema().optional(),
+  failuresBeforeAlert: failuresBeforeAlertSchema().optional(),
   /** Least time between two probes (ms); overrides the global `probe.interval`. */
   interval: durationSchema().optional(),
   /** Requests per calendar month (UTC) this credential's probes may make. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
-import { schemaHelpers, type SchemaHelpers } from './helpers.js';
+import { schemaHelpers, timeoutMsSchema, type SchemaHelpers } from './helpers.js';
 import {
   commonCredentialShape,
   ConfigError,
@@ -45,7 +45,7 @@ export function topLevelSchema(h: SchemaHelpers) {
     probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
     notify: z
       .strictObject({
-        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+        timeoutMs: timeoutMsSchema().optional(),
       })
       .optional(),
     schedule: z

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
+import { timeoutMsSchema } from '../config/helpers.js';
 import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
@@ -62,7 +63,7 @@ export const tlsKind: Kind<TlsCredential> = {
       starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
       servername: z.string().min(1, 'must not be empty').optional(),
       ca: h.file().optional(),
-      timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+      timeoutMs: timeoutMsSchema().optional(),
     }),
   check(cred) {
     const problems: { path: string; message: string }[] = [];
