@@ -78,6 +78,9 @@ export const timeoutMsSchema = () => int(100, 600000);
 /** `probe.failuresBeforeAlert`, global or per credential. */
 export const failuresBeforeAlertSchema = () => int(1, 100);
 
+/** https:// URLs only: where a kind sends a credential (a token endpoint, an API). */
+export const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
 export const probeOverrides = {
   timeoutMs: timeoutMsSchema().optional(),
   failuresBeforeAlert: failuresBeforeAlertSchema().optional(),
