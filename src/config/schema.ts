@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { failuresBeforeAlertSchema, int, timeoutMsSchema } from './helpers.js';
 import type { Secret } from '../secret.js';
-import { durationSchema, failuresBeforeAlertSchema, int, timeoutMsSchema } from './helpers.js';
+import { durationSchema } from './helpers.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {

@@ -3,12 +3,12 @@ import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
 import { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
+import { isoDay } from '../iso-day.js';
 import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './pem.js';
 import type { ProbeContext } from '../probe/context.js';
+import { failedProbe } from '../probe/failed.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
-import { isoDay } from '../iso-day.js';
-import { failedProbe } from '../probe/failed.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
