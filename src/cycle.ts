@@ -18,7 +18,7 @@ import { failedProbe } from './probe/failed.js';
 import { ackInForce } from './ack.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
-export interface CycleOptions {
+interface CycleOptions {
   /** The run's clock: `--at` replaces it for evaluation and recorded timestamps. */
   now: Date;
   /** Only these credential ids (already checked to exist). */

@@ -67,7 +67,7 @@ export function describeExpiry(expiresAt: Date, left: number, expired = left < 0
   return `expires in ${plural(left, 'day')} (${day})`;
 }
 
-export function expiryReason(source: string, expiresAt: Date, now: Date): string {
+function expiryReason(source: string, expiresAt: Date, now: Date): string {
   return `${source} ${describeExpiry(expiresAt, daysLeft(expiresAt, now), now.getTime() >= expiresAt.getTime())}`;
 }
 
@@ -76,7 +76,7 @@ export function expiryReason(source: string, expiresAt: Date, now: Date): string
  * or one failed probe below the alert threshold). Every stage that adds reasons says which level
  * each one is behind; `headlineFirst` then puts the one behind the final status first.
  */
-export interface Reason {
+interface Reason {
   status: Status;
   text: string;
 }

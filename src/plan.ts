@@ -7,8 +7,8 @@ import { rotationPairs } from './rotation.js';
 import type { CredentialResult } from './types.js';
 import { isoDay } from './iso-day.js';
 
-export const PLAN_STEPS = ['create-successor', 'verify-successor', 'switch', 'retire'] as const;
-export type PlanStepName = (typeof PLAN_STEPS)[number];
+const PLAN_STEPS = ['create-successor', 'verify-successor', 'switch', 'retire'] as const;
+type PlanStepName = (typeof PLAN_STEPS)[number];
 
 export interface PlanStep {
   step: PlanStepName;
@@ -16,7 +16,7 @@ export interface PlanStep {
   done: boolean;
 }
 
-export interface PlanCredential {
+interface PlanCredential {
   id: string;
   kind: string;
   owner: string | null;
@@ -27,7 +27,7 @@ export interface PlanCredential {
   steps: PlanStep[];
 }
 
-export interface Plan {
+interface Plan {
   generatedAt: string;
   credentials: PlanCredential[];
 }

@@ -31,7 +31,7 @@ function statusReason(r: CredentialResult): string {
 }
 
 /** Why a successor cannot take over yet, in words; null when it is healthy. */
-export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> | undefined, succ: CredentialResult | undefined): string | null {
+function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> | undefined, succ: CredentialResult | undefined): string | null {
   if (!succ) return `it has not been checked yet`;
   if (!HEALTHY.has(succ.status)) return `it is ${succ.status}: ${statusReason(succ)}`;
   if (succ.probe && !succ.probe.ok) {
@@ -44,7 +44,7 @@ export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> 
   return null;
 }
 
-export interface PairOutcome {
+interface PairOutcome {
   state: RotationState;
   /** Why the pair is blocked (null otherwise). */
   cause: string | null;
@@ -78,12 +78,12 @@ export function pairState(
 }
 
 // Reasons this module writes. The alert summary and the table lead with them when they set the status.
-export const blockedReason = (pred: string, cause: string) => `rotation of ${pred} blocked: ${cause}`;
-export const readyReason = (succ: string) => `successor ${succ} ready: switch the integration, then set switchedAt`;
-export const supersededReason = (succ: string, switchedAt: Date, expiresAt: string | null) =>
+const blockedReason = (pred: string, cause: string) => `rotation of ${pred} blocked: ${cause}`;
+const readyReason = (succ: string) => `successor ${succ} ready: switch the integration, then set switchedAt`;
+const supersededReason = (succ: string, switchedAt: Date, expiresAt: string | null) =>
   `superseded by ${succ} (switched ${isoDay(switchedAt)})${expiresAt ? `, retires ${isoDay(expiresAt)}` : ''}`;
-export const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
-export const overdueReason = (renewBy: string) => `renewal overdue since ${isoDay(renewBy)}: no successor configured`;
+const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
+const overdueReason = (renewBy: string) => `renewal overdue since ${isoDay(renewBy)}: no successor configured`;
 
 /** At least `warning`: the reason leads when it is what raised the status, and heads the expiry alert when it raised that. */
 function atLeastWarning(r: CredentialResult, reason: string): CredentialResult {

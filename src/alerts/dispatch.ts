@@ -18,7 +18,7 @@ export interface NotifierLookup {
   get(type: string): NotifierPlugin | undefined;
 }
 
-export interface DispatchOptions {
+interface DispatchOptions {
   log: Logger;
   /**
    * Keep going (waiting out backoffs) until this wall-clock instant. Without it: one pass, each
@@ -56,7 +56,7 @@ const LEASE_EXTRA_MS = 30_000;
 const PROCESS_NONCE = randomUUID().slice(0, 8);
 
 /** `host:pid:processNonce.run` of a dispatcher on this host whose process no longer exists. */
-export function ownerIsGone(owner: string): boolean {
+function ownerIsGone(owner: string): boolean {
   const [host, pid, nonce] = owner.split(':');
   if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
   if (Number(pid) === process.pid) return !(nonce ?? '').startsWith(`${PROCESS_NONCE}.`);
@@ -77,7 +77,7 @@ function asNotifyError(err: unknown, notifier: string): NotifyError {
 
 /** Delivers what is due. Never throws for a failed delivery: that is recorded and retried. */
 /** What delivery reads of the config (the daemon hands in a live view that follows reloads). */
-export type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> };
+type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> };
 
 export async function dispatchPending(db: Db, config: DispatchConfig, opts: DispatchOptions): Promise<DispatchSummary> {
   const clock = opts.clock ?? (() => new Date());
@@ -243,7 +243,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
   return summary;
 }
 
-export interface RunningDispatcher {
+interface RunningDispatcher {
   /** New events were queued: look now rather than at the next tick. */
   kick(): void;
   stop(): Promise<void>;

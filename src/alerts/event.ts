@@ -9,7 +9,7 @@ import type { AlertEvent, Condition } from './types.js';
 import { isoDay } from '../iso-day.js';
 
 /** The credential's earliest expiry in words, as evaluation phrases it. */
-export function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
+function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
   if (!r.expiresAt || r.daysLeft === null) return null;
   return describeExpiry(new Date(r.expiresAt), r.daysLeft);
 }
@@ -24,7 +24,7 @@ function probeProblem(r: CredentialResult): string {
 }
 
 /** Why a condition resolved, in words: "renewed: now expires 2027-11-02". */
-export function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
+function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
   const rot = r.rotation;
   if (rot?.role === 'predecessor' && (rot.state === 'switched' || rot.state === 'retired')) return `rotated to ${rot.peer}`;
   if (condition === 'probe') return 'probe passes again';
@@ -93,7 +93,7 @@ export function credentialRef(cred: Pick<CredentialConfig, 'owner' | 'runbook' |
   return ref;
 }
 
-export interface BuildInput {
+interface BuildInput {
   draft: EventDraft;
   condition: Condition;
   result: CredentialResult;

@@ -28,8 +28,8 @@ const yearOutOfRange = (s: string) => {
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Years a credential date may have: `0027-03-01` is a typo, not the year 27 (nor 1927). */
-export const MIN_YEAR = 1970;
-export const MAX_YEAR = 9999;
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
 const inRange = (d: Date) => d.getUTCFullYear() >= MIN_YEAR && d.getUTCFullYear() <= MAX_YEAR;
 
 /** Parses the contract's dates: a date alone means 00:00 UTC. Returns null when not a valid date. */
@@ -81,7 +81,7 @@ export const failuresBeforeAlertSchema = () => int(1, 100);
 /** https:// URLs only: where a kind sends a credential (a token endpoint, an API). */
 export const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
-export const probeOverrides = {
+const probeOverrides = {
   timeoutMs: timeoutMsSchema().optional(),
   failuresBeforeAlert: failuresBeforeAlertSchema().optional(),
   /** Least time between two probes (ms); overrides the global `probe.interval`. */

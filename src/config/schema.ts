@@ -35,7 +35,7 @@ export const probeDefaultsSchema = z.strictObject({
   interval: durationSchema().optional(),
 });
 
-export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /** Ids go into metric labels, alert keys and file-friendly places: keep them short. */
 export const MAX_ID_LENGTH = 128;
 
@@ -78,8 +78,8 @@ export interface NotifierConfig {
   [key: string]: unknown;
 }
 
-export type Thresholds = z.output<typeof thresholdsSchema>;
-export type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
+type Thresholds = z.output<typeof thresholdsSchema>;
+type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
 
 export interface Config {
   /** Absolute path of the file it was loaded from. */

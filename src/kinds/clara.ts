@@ -15,10 +15,10 @@ const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe =
   (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 /** Clara API projects live at most 360 days (seeds/clara-api-authentication.txt). */
-export const CLARA_MAX_VALIDITY_DAYS = 360;
+const CLARA_MAX_VALIDITY_DAYS = 360;
 const DAY_MS = 86_400_000;
 
-export const CLARA_COUNTRIES = ['mx', 'br', 'co'] as const;
+const CLARA_COUNTRIES = ['mx', 'br', 'co'] as const;
 
 export interface ClaraCredential extends CredentialConfig {
   kind: 'clara-project';
@@ -44,14 +44,14 @@ export function projectExpiry(cred: Pick<ClaraCredential, 'createdAt' | 'validit
 
 
 /** What the Clara dashboard's one-time "Client Credentials (JSON)" download holds. */
-export interface ClaraClientCredentials {
+interface ClaraClientCredentials {
   clientId: string;
   clientSecret: string;
   scopes: string[];
 }
 
 /** A credentials file that cannot be used; the message never quotes a value from it. */
-export class ClaraCredentialsError extends Error {
+class ClaraCredentialsError extends Error {
   readonly code = 'bad_json';
   constructor(message: string) {
     super(message);
@@ -94,7 +94,7 @@ export function parseClaraCredentials(text: string): ClaraClientCredentials {
  * The one reader of `credentialsFile`, for inspection and probe alike: read (regular file,
  * size-capped) and parsed, every failure an `InspectError` whose message names the file.
  */
-export function readClaraCredentials(file: string): ClaraClientCredentials {
+function readClaraCredentials(file: string): ClaraClientCredentials {
   const text = readLocalFile(file, 'credentialsFile').toString('utf8');
   try {
     return parseClaraCredentials(text);
@@ -103,7 +103,7 @@ export function readClaraCredentials(file: string): ClaraClientCredentials {
   }
 }
 
-export const CLARA_DEFAULT_PATH = '/api/v3/transactions';
+const CLARA_DEFAULT_PATH = '/api/v3/transactions';
 
 /** The parts of a clara-project credential the probe needs. */
 export type ClaraProbeCredential = Pick<
@@ -112,7 +112,7 @@ export type ClaraProbeCredential = Pick<
 >;
 
 /** Country endpoints from the provider's docs; `baseUrl` overrides (a sandbox, a test server). */
-export const claraBaseUrl = (c: Pick<ClaraCredential, 'country' | 'baseUrl'>) => c.baseUrl ?? `https://public-api.${c.country}.clara.com`;
+const claraBaseUrl = (c: Pick<ClaraCredential, 'country' | 'baseUrl'>) => c.baseUrl ?? `https://public-api.${c.country}.clara.com`;
 
 const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
 

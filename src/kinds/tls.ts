@@ -21,7 +21,7 @@ export interface TlsCredential extends CredentialConfig {
   starttls?: StartTlsProtocol;
 }
 
-export const TLS_DEFAULT_TIMEOUT_MS = 10_000;
+const TLS_DEFAULT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_PORT: Record<StartTlsProtocol | 'tls', number> = { tls: 443, smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
 
@@ -31,7 +31,7 @@ const HOST = /^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+)(?::(\d{1,5}))?$/;
 
 /** `mail.example.com:587` → host and port; the port defaults as for `host`. */
-export function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
+function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
   const m = HOST_PORT.exec(entry);
   if (!m) return null;
   const port = m[2] === undefined ? effectivePort(cred) : Number(m[2]);

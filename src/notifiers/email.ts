@@ -28,7 +28,7 @@ export interface EmailConfig extends NotifierConfig {
   groupAbove?: number;
 }
 
-export interface EmailMessage {
+interface EmailMessage {
   from: string;
   to: string[];
   subject: string;
@@ -138,7 +138,7 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
 }
 
 /** SMTP failures: authentication, rejected addresses or message, and TLS set-up need a person. */
-export function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
+function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
   const e = err as { code?: string; responseCode?: number; message?: string };
   // Belt and braces: a server that echoes what it got must not put the password in our logs.
   const pw = password?.reveal();

@@ -23,7 +23,7 @@ export function splitUserinfo(url: string): { url: string; authorization?: strin
 }
 
 /** Which statuses trying again can fix: timeouts, throttling, server trouble. Everything else is permanent. */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
@@ -53,7 +53,7 @@ export function networkError(what: string, err: unknown): NotifyError {
   return new NotifyError(`${what}: connection failed (${why})`, { code: 'connection', retryable: true });
 }
 
-export interface PostResult {
+interface PostResult {
   status: number;
   headers: Headers;
   text: string;

@@ -10,7 +10,7 @@ import type { NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
 import { post } from './http.js';
 
-export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 export interface PagerDutyConfig extends NotifierConfig {
   type: 'pagerduty';
@@ -20,7 +20,7 @@ export interface PagerDutyConfig extends NotifierConfig {
 }
 
 /** PagerDuty's four severities. credwatch's `expired` is `critical`; a failing probe is an `error`. */
-export const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
+const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
   warning: 'warning',
   critical: 'critical',
   expired: 'critical',
@@ -28,7 +28,7 @@ export const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warn
 };
 
 /** The Events API v2 request body (only the fields credwatch sets). */
-export interface PagerDutyEvent {
+interface PagerDutyEvent {
   routing_key: string;
   event_action: 'trigger' | 'resolve';
   dedup_key: string;
@@ -57,7 +57,7 @@ export function dedupKey(credentialId: string, condition: Condition | 'test', ev
   return `credwatch/${createHash('sha256').update(key).digest('hex')}`;
 }
 
-export interface PagerDutyRenderOptions {
+interface PagerDutyRenderOptions {
   alert: { condition: Condition; level: Level } | null;
   /** `server.publicUrl`: the incident links to the credential's page there. */
   publicUrl?: string;

@@ -28,7 +28,7 @@ const ICON: Record<string, string> = {
 };
 
 /** Slack's mrkdwn treats these three as markup; everything else is literal. */
-export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Slack rejects a section text over 3000 characters (and a field over 2000). */
 const SECTION_MAX = 3000;

@@ -25,7 +25,7 @@ export interface ProbeCall {
   taxIdentifier?: string;
 }
 
-export interface BearerProbeSpec {
+interface BearerProbeSpec {
   tls: TlsFiles;
   auth: TokenSource;
   /** Test calls, in order; none means the token alone is the probe. */

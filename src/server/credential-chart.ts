@@ -13,7 +13,7 @@ const GAP = 26;
 const TOP = 18;
 const DAY_MS = 86_400_000;
 
-export interface ChartInput {
+interface ChartInput {
   /** Oldest day shown (YYYY-MM-DD) and the number of days. */
   from: string;
   days: number;

@@ -12,10 +12,10 @@ import type { PageStatus } from './status-view.js';
 import { CHART_CSS, renderHistoryChart } from './credential-chart.js';
 import { isoDay } from '../iso-day.js';
 
-export const HISTORY_DAYS = 90;
+const HISTORY_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-export interface CredentialPageInput {
+interface CredentialPageInput {
   config: Config;
   id: string;
   /** The latest recorded result; undefined before the first check. */

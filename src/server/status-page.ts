@@ -171,7 +171,7 @@ function row(c: PageCredential): string {
 }
 
 /** The timeline's scale ends here (a bit over a year: Clara projects and public certificates live less); anything later is drawn full width, dashed. */
-export const TIMELINE_CAP_DAYS = 400;
+const TIMELINE_CAP_DAYS = 400;
 
 function timeline(entries: TimelineEntry[]): string {
   if (!entries.length) return '<div class="timeline"><div class="empty">No upcoming expiries recorded.</div></div>';
@@ -188,7 +188,7 @@ function timeline(entries: TimelineEntry[]): string {
   return `<div class="timeline">${items}</div>`;
 }
 
-export interface StatusPageOptions {
+interface StatusPageOptions {
   /** Seconds between in-place refreshes; 0 or absent: none. */
   refreshSeconds?: number;
 }

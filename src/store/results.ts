@@ -43,7 +43,7 @@ function fromRow(r: ResultRow): StoredResult {
   };
 }
 
-export interface CheckMeta {
+interface CheckMeta {
   startedAt: Date;
   durationMs: number;
 }
