@@ -44,7 +44,7 @@ export interface Finding {
   reason: string;
 }
 
-const PROBE_ERROR_CODES = [
+export const PROBE_ERROR_CODES = [
   'tls_handshake',
   'token_rejected',
   'bad_token_response',

@@ -51,7 +51,7 @@ interface ClaraClientCredentials {
 }
 
 /** A credentials file that cannot be used; the message never quotes a value from it. */
-class ClaraCredentialsError extends Error {
+export class ClaraCredentialsError extends Error {
   readonly code = 'bad_json';
   constructor(message: string) {
     super(message);

@@ -16,7 +16,7 @@ const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe =
 /** From the provider's docs (seeds/clarus-wms-api-authentication.txt). */
 export const CLARUS_TOKEN_URL = 'https://clarus-api.com/oauth/token';
 
-interface ClarusOAuth {
+export interface ClarusOAuth {
   tokenUrl: string;
   clientId?: string;
   clientSecret?: Secret;

@@ -4,12 +4,13 @@ import { readRegularFile } from '../read-failure.js';
 // nodemailer is imported when a mail is sent, so a `check` without --notify does not pay for it.
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import { registerSecret, scrubSecrets, type Secret } from '../secret.js';
+import { registerSecret, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alert-event.js';
 import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { readFailure } from '../read-failure.js';
 import { esc } from '../html.js';
+import { scrubSecrets } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
 export interface EmailConfig extends NotifierConfig {

@@ -4,11 +4,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import { scrubSecrets, type Secret } from '../secret.js';
+import type { Secret } from '../secret.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import type { NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
 import { post } from './http.js';
+import { scrubSecrets } from '../secret.js';
 
 const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 

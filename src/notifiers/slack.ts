@@ -5,11 +5,12 @@ import type { IncomingWebhookDefaultArguments, IncomingWebhookSendArguments } fr
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { NotifierConfig } from '../config/schema.js';
-import { scrubSecrets, urlSecretParts, type Secret } from '../secret.js';
+import type { Secret } from '../secret.js';
 import type { AlertEvent } from '../alert-event.js';
 import { groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency as byUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { networkError, statusError } from './http.js';
+import { scrubSecrets, urlSecretParts } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
 export interface SlackConfig extends NotifierConfig {

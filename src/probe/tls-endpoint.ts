@@ -23,7 +23,7 @@ interface ServedChain {
 }
 
 /** A failure to get as far as a served certificate: the endpoint could not be inspected. */
-class TlsEndpointError extends Error {
+export class TlsEndpointError extends Error {
   constructor(
     readonly code: 'timeout' | 'connection' | 'tls_handshake',
     message: string,
