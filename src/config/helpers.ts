@@ -73,7 +73,7 @@ export const durationSchema = () =>
 export const int = (min: number, max: number) =>
   z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
-/** A probe's (or a delivery's) deadline in ms: the one bound for `probe.timeoutMs`, per-credential and `tls` timeouts and `notify.timeoutMs`. */
+/** A probe's deadline in ms: the one bound for `probe.timeoutMs`, per-credential and `tls` timeouts. */
 export const timeoutMsSchema = () => int(100, 600000);
 /** `probe.failuresBeforeAlert`, global or per credential. */
 export const failuresBeforeAlertSchema = () => int(1, 100);
@@ -81,7 +81,7 @@ export const failuresBeforeAlertSchema = () => int(1, 100);
 /** https:// URLs only: where a kind sends a credential (a token endpoint, an API). */
 export const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
-const probeOverrides = {
+export const probeOverrides = {
   timeoutMs: timeoutMsSchema().optional(),
   failuresBeforeAlert: failuresBeforeAlertSchema().optional(),
   /** Least time between two probes (ms); overrides the global `probe.interval`. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
-import { schemaHelpers, timeoutMsSchema, type SchemaHelpers } from './helpers.js';
+import { schemaHelpers, type SchemaHelpers } from './helpers.js';
 import {
   commonCredentialShape,
   ConfigError,
@@ -27,7 +27,7 @@ import { checkRotations } from './rotation.js';
 const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
 /** server.token's minimum length. */
-const MIN_TOKEN_LENGTH = 16;
+export const MIN_TOKEN_LENGTH = 16;
 
 /** `--config FILE`, else `$CREDWATCH_CONFIG`, else `./credwatch.yaml`. */
 export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -45,7 +45,7 @@ export function topLevelSchema(h: SchemaHelpers) {
     probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
     notify: z
       .strictObject({
-        timeoutMs: timeoutMsSchema().optional(),
+        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
       })
       .optional(),
     schedule: z
