@@ -3,6 +3,7 @@ import type { Secret } from '../secret.js';
 import { durationSchema } from './helpers.js';
 
 import { failuresBeforeAlertSchema, int, timeoutMsSchema } from './helpers.js';
+
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {
   path: string;
