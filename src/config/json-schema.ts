@@ -6,7 +6,7 @@ import { notifiers } from '../notifiers/index.js';
 import { schemaHelpers } from './helpers.js';
 import { credentialSchema, notifierSchemaOf, secretFileFields, topLevelSchema } from './load.js';
 
-export const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
+const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
 
 type Json = Record<string, unknown>;
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Secret } from '../secret.js';
 import { durationSchema } from './helpers.js';
 
+import { failuresBeforeAlertSchema, int, timeoutMsSchema } from './helpers.js';
+
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {
   path: string;
@@ -19,9 +21,6 @@ export class ConfigError extends Error {
 
 export const formatProblem = (p: ConfigProblem): string => (p.path ? `${p.path}: ${p.message}` : p.message);
 
-const int = (min: number, max: number) =>
-  z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-
 export const thresholdsSchema = z.strictObject({
   warningDays: int(0, 3650).default(30),
   criticalDays: int(0, 3650).default(7),
@@ -30,14 +29,14 @@ export const thresholdsSchema = z.strictObject({
 });
 
 export const probeDefaultsSchema = z.strictObject({
-  timeoutMs: int(100, 600000).default(10000),
+  timeoutMs: timeoutMsSchema().default(10000),
   concurrency: int(1, 1000).default(8),
-  failuresBeforeAlert: int(1, 100).default(2),
+  failuresBeforeAlert: failuresBeforeAlertSchema().default(2),
   /** Least time between two probes of one credential (ms); unset: every cycle. */
   interval: durationSchema().optional(),
 });
 
-export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /** Ids go into metric labels, alert keys and file-friendly places: keep them short. */
 export const MAX_ID_LENGTH = 128;
 
@@ -80,8 +79,8 @@ export interface NotifierConfig {
   [key: string]: unknown;
 }
 
-export type Thresholds = z.output<typeof thresholdsSchema>;
-export type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
+type Thresholds = z.output<typeof thresholdsSchema>;
+type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
 
 export interface Config {
   /** Absolute path of the file it was loaded from. */

@@ -7,6 +7,7 @@ import { emptyObservation, type ProbeResult } from '../types.js';
 import { guarded, readCertificateChain } from './pem.js';
 import type { ProbeCall, ProbeOptions, TokenSource } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from './environment-lint.js';
+import { httpsUrl } from '../config/helpers.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -35,8 +36,6 @@ export interface ClarusCredential extends CredentialConfig {
   expiresAt?: Date;
   probe: { url: string; graphql?: string; timeoutMs?: number; failuresBeforeAlert?: number };
 }
-
-const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
 function tokenSource(cred: ClarusCredential, headers: Record<string, string>): TokenSource {
   if (cred.token) return { type: 'static', token: cred.token };

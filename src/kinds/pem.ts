@@ -99,8 +99,8 @@ export function readCertificateChain(file: string, what = 'certificate'): X509Ce
   return certs;
 }
 
-export const certNotAfter = (c: X509Certificate): Date => new Date(c.validTo);
-export const certNotBefore = (c: X509Certificate): Date => new Date(c.validFrom);
+const certNotAfter = (c: X509Certificate): Date => new Date(c.validTo);
+const certNotBefore = (c: X509Certificate): Date => new Date(c.validFrom);
 
 /** `certificate` for the first certificate of a file, `chain[1]`… for the ones after it. */
 export function chainSource(base: string, index: number): string {
@@ -111,13 +111,13 @@ export function chainSource(base: string, index: number): string {
 const dn = (text: string | undefined) => (text ?? '').replace(/\n/g, ', ');
 
 /** A certificate's common name, or null (an empty subject, or one without CN). */
-export function commonName(c: X509Certificate): string | null {
+function commonName(c: X509Certificate): string | null {
   const cn = (c.subject ?? '').split('\n').find((part) => part.startsWith('CN='));
   return cn ? cn.slice(3) : null;
 }
 
 /** How reasons name the certificate at `index` of a file with `count`: position and CN (else serial). */
-export function certificateLabel(base: string, c: X509Certificate, index: number, count: number): string {
+function certificateLabel(base: string, c: X509Certificate, index: number, count: number): string {
   if (count <= 1) return base;
   const cn = commonName(c);
   return `${base} ${index + 1} of ${count} (${cn ? `CN=${cn}` : `serial ${c.serialNumber}`})`;
@@ -147,7 +147,7 @@ export function describeChain(certs: readonly X509Certificate[], base: string): 
   return { expiries, certificates };
 }
 
-export function readPrivateKey(file: string, what = 'private key'): KeyObject {
+function readPrivateKey(file: string, what = 'private key'): KeyObject {
   const buf = readLocalFile(file, what);
   try {
     return createPrivateKey(buf);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Kind } from './kind.js';
 import type { CredentialConfig } from '../config/schema.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
+import { timeoutMsSchema } from '../config/helpers.js';
 import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
@@ -20,7 +21,7 @@ export interface TlsCredential extends CredentialConfig {
   starttls?: StartTlsProtocol;
 }
 
-export const TLS_DEFAULT_TIMEOUT_MS = 10_000;
+const TLS_DEFAULT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_PORT: Record<StartTlsProtocol | 'tls', number> = { tls: 443, smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
 
@@ -30,7 +31,7 @@ const HOST = /^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+)(?::(\d{1,5}))?$/;
 
 /** `mail.example.com:587` → host and port; the port defaults as for `host`. */
-export function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
+function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
   const m = HOST_PORT.exec(entry);
   if (!m) return null;
   const port = m[2] === undefined ? effectivePort(cred) : Number(m[2]);
@@ -62,7 +63,7 @@ export const tlsKind: Kind<TlsCredential> = {
       starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
       servername: z.string().min(1, 'must not be empty').optional(),
       ca: h.file().optional(),
-      timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+      timeoutMs: timeoutMsSchema().optional(),
     }),
   check(cred) {
     const problems: { path: string; message: string }[] = [];

@@ -29,7 +29,7 @@ type Discovery =
 type WithDiscovery = X509Credential & { [DISCOVERED]?: Discovery };
 
 /** Lower case, runs of anything but [a-z0-9._-] as one `-`: "DigiCert Global Root G2" → `digicert-global-root-g2`. */
-export function cnSlug(cn: string): string {
+function cnSlug(cn: string): string {
   return cn
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
@@ -37,7 +37,7 @@ export function cnSlug(cn: string): string {
 }
 
 /** `#cn-slug` per certificate; `serial-<hex>` without a CN; `~<serial>` appended where two share a CN. */
-export function splitNames(certs: readonly KeptCertificate[]): string[] {
+function splitNames(certs: readonly KeptCertificate[]): string[] {
   const base = certs.map((c) => (c.cn && cnSlug(c.cn)) || `serial-${c.summary.serial.toLowerCase()}`);
   const count = new Map<string, number>();
   for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);

@@ -22,7 +22,7 @@ export interface AlertmanagerConfig extends NotifierConfig {
 }
 
 /** Alertmanager's PostableAlert. */
-export interface PostableAlert {
+interface PostableAlert {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
   startsAt?: string;
@@ -30,10 +30,10 @@ export interface PostableAlert {
   generatorURL?: string;
 }
 
-export const ALERTNAME: Readonly<Record<Condition, string>> = { expiry: 'CredentialExpiry', probe: 'CredentialProbeFailure' };
+const ALERTNAME: Readonly<Record<Condition, string>> = { expiry: 'CredentialExpiry', probe: 'CredentialProbeFailure' };
 
 /** Prometheus convention: routes match `severity="warning"` or `"critical"`; credwatch's own level is `status`. */
-export const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critical'>> = {
+const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critical'>> = {
   warning: 'warning',
   critical: 'critical',
   expired: 'critical',
@@ -41,9 +41,9 @@ export const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critica
 };
 
 /** How long a posted firing alert stays active without a re-post; a few check cycles. */
-export const DEFAULT_ALERT_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_ALERT_TTL_MS = 60 * 60 * 1000;
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Wall clock now (Alertmanager compares `endsAt` with its own clock). */
   now: Date;
   /**
@@ -60,7 +60,7 @@ export interface RenderOptions {
 const earlier = (iso: string, now: Date) => (Date.parse(iso) < now.getTime() ? iso : now.toISOString());
 
 /** The alert's identity in Alertmanager: the same event level always gives the same labels. */
-export function labelsOf(e: AlertEvent, alertname: string, level: Severity): Record<string, string> {
+function labelsOf(e: AlertEvent, alertname: string, level: Severity): Record<string, string> {
   const labels: Record<string, string> = {
     alertname,
     credential: e.credential.id,
@@ -114,9 +114,9 @@ export function render(e: AlertEvent, o: RenderOptions): PostableAlert[] {
   return isSeverity(previous) && previous !== e.severity ? [firing, resolve(previous)] : [firing];
 }
 
-export const alertmanagerUrls = (config: Pick<AlertmanagerConfig, 'url'>): string[] => (Array.isArray(config.url) ? config.url : [config.url]);
+const alertmanagerUrls = (config: Pick<AlertmanagerConfig, 'url'>): string[] => (Array.isArray(config.url) ? config.url : [config.url]);
 
-export function alertsUrl(base: string): string {
+function alertsUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v2/alerts`;
 }
 
@@ -138,7 +138,7 @@ function authHeaders(config: AlertmanagerConfig): Record<string, string> {
   return {};
 }
 
-export interface PostOutcome {
+interface PostOutcome {
   /** Per Alertmanager URL (origin only), null when it accepted the alerts. */
   results: { target: string; error: NotifyError | null }[];
 }
@@ -148,7 +148,7 @@ export interface PostOutcome {
  * covers for a member that is down; the next cycle's re-post brings it up to date); refused by
  * all throws the first error, retryable if any failure was.
  */
-export async function postAlerts(config: AlertmanagerConfig, alerts: PostableAlert[], timeoutMs: number, onPartial?: (target: string, err: NotifyError) => void): Promise<PostOutcome> {
+async function postAlerts(config: AlertmanagerConfig, alerts: PostableAlert[], timeoutMs: number, onPartial?: (target: string, err: NotifyError) => void): Promise<PostOutcome> {
   const urls = alertmanagerUrls(config);
   if (!alerts.length) return { results: [] };
   let ca: Buffer | undefined;

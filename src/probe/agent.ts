@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { probeConnector } from './connector.js';
 import { secureContextFor, type SharedTlsContext, type TlsFiles } from './tls-material.js';
 
-export interface AgentOptions {
+interface AgentOptions {
   timeoutMs: number;
   /**
    * Keep connections open between the token call and the test call (default). Off only for

@@ -18,7 +18,7 @@ export class ClosedBeforeAnswerError extends Error {
 }
 
 const PHASE = Symbol('credwatch.connectionPhase');
-export type ConnectionPhase = 'connect' | 'before-data';
+type ConnectionPhase = 'connect' | 'before-data';
 
 /** Where on its connection a network error happened, when the connector saw it. */
 export function connectionPhase(err: unknown): ConnectionPhase | undefined {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { openStartTls, StartTlsError, type StartTlsProtocol } from './starttls.js';
 
-export interface TlsEndpoint {
+interface TlsEndpoint {
   host: string;
   port: number;
   /** SNI and the name the certificate must be valid for; defaults to `host`. */
@@ -15,7 +15,7 @@ export interface TlsEndpoint {
   starttls?: StartTlsProtocol;
 }
 
-export interface ServedChain {
+interface ServedChain {
   /** Leaf first, then what the server sent after it (as Node assembled it). */
   certificates: X509Certificate[];
   /** Null when the chain verifies for the name; else why not (OpenSSL's or Node's code). */
