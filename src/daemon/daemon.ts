@@ -19,6 +19,7 @@ import { describeChange, loadForReload } from './reload.js';
 import { CycleRunner, type CycleReason } from './runner.js';
 import { Schedule } from './schedule.js';
 import { ReportCache } from './report-cache.js';
+import { compactWhenIdle } from './memory.js';
 
 interface DaemonOptions {
   config: Config;
@@ -132,6 +133,7 @@ export class Daemon {
       this.#deadline = this.#nextDeadline();
       // Stopping: still queue the events (a local transaction), but skip the network re-post.
       await this.#serialAlerts(() => this.#alerts.afterCycle(report, { repost: !this.#stopping }));
+      compactWhenIdle(() => this.#runner.busy || this.#stopping !== null);
     } catch (err) {
       this.#cycles.failed++;
       if (isBusy(err) && !this.#stopping) {

@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Keeps V8's young generation at its initial size (1 MB semi-spaces) instead of letting it grow
@@ -14,4 +15,35 @@ export function keepYoungGenerationSmall(): void {
   // handshakes, JSON, SQL rows) is short-lived, and with V8's default growth the peak heap of a
   // 2,000-credential cycle was twice its live size. Measured: peak RSS 236 MB -> 170 MB.
   v8.setFlagsFromString('--optimize-for-size');
+}
+
+/** How long after a cycle the daemon must have stayed idle before it compacts its heap. */
+const IDLE_COMPACT_DELAY_MS = 2000;
+
+let collector: (() => void) | null | undefined;
+
+/** V8's full collection, reached without a command-line flag (null where the runtime refuses). */
+function fullCollection(): (() => void) | null {
+  if (collector === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      collector = runInNewContext('gc') as () => void;
+    } catch {
+      collector = null;
+    }
+  }
+  return collector;
+}
+
+/**
+ * After a cycle, once the daemon has stayed idle for a moment: one full, compacting collection.
+ * The cycle's garbage would otherwise keep its pages resident until V8's memory reducer gets to
+ * them, if it does; an idle daemon with 1,000 x509 credentials held a 31 MB heap with 14 MB live.
+ * One pause of a few tens of milliseconds per cycle, off the cycle.
+ */
+export function compactWhenIdle(busy: () => boolean): void {
+  if (process.env.CREDWATCH_V8_DEFAULTS === '1') return;
+  setTimeout(() => {
+    if (!busy()) fullCollection()?.();
+  }, IDLE_COMPACT_DELAY_MS).unref();
 }
