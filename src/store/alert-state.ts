@@ -1,6 +1,6 @@
 // SQLite for the alert stage's state machine: what has been announced per credential and
 // condition (alert_state, migrations/0002_alerts.sql). The outbox is ./outbox.ts.
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { AlertState } from '../alerts/types.js';
 import type { ActiveAlert, AlertEvent, Condition, Level } from '../alert-event.js';
 
@@ -31,12 +31,12 @@ const stateFromRow = (r: StateRow): AlertState => ({
 export const stateKey = (credentialId: string, condition: Condition) => `${credentialId}\u0000${condition}`;
 
 export function loadStates(db: Db): Map<string, AlertState> {
-  const rows = db.prepare('SELECT * FROM alert_state').all() as StateRow[];
+  const rows = prepared(db, 'SELECT * FROM alert_state').all() as StateRow[];
   return new Map(rows.map((r) => [stateKey(r.credential_id, r.condition), stateFromRow(r)]));
 }
 
 export function saveState(db: Db, credentialId: string, condition: Condition, s: AlertState, at: string): void {
-  db.prepare(
+  prepared(db,
     `INSERT INTO alert_state (credential_id, condition, level, episode, mark, repeats, last_event_at, last_event_id, expires_at, fingerprints, updated_at)
      VALUES (@credentialId, @condition, @level, @episode, @mark, @repeats, @lastEventAt, @lastEventId, @expiresAt, @fingerprints, @at)
      ON CONFLICT (credential_id, condition) DO UPDATE SET
@@ -48,8 +48,7 @@ export function saveState(db: Db, credentialId: string, condition: Condition, s:
 
 /** Alerts currently firing, each with its latest firing or reminder event. */
 export function activeAlerts(db: Db): ActiveAlert[] {
-  const rows = db
-    .prepare(
+  const rows = prepared(db,
       `SELECT s.credential_id, s.condition, s.level, e.body, e.starts_at
        FROM alert_state s JOIN alert_events e ON e.id = s.last_event_id
        WHERE s.level <> 'ok' ORDER BY s.credential_id, s.condition`,

@@ -5,6 +5,21 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/**
+ * Prepared statements, one per database and SQL text: preparing parses and plans the SQL, which
+ * cost more than running it when a cycle wrote thousands of rows one statement at a time.
+ */
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** `db.prepare(sql)`, prepared once per database (statements are never iterated, so sharing is safe). */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map()));
+  let st = byText.get(sql);
+  if (!st) byText.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 /** The package's migrations/ folder, found from src/store/ (sources) or dist/ (the bundle). */
 const MIGRATIONS_DIR = ((): string => {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,6 @@
 // SQLite for the alert stage's outbox: events, deliveries, attempts and counters
 // (migrations/0002_alerts.sql and later). Alert state is ./alert-state.ts.
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { AlertEvent, Condition, Level } from '../alert-event.js';
 
 /**
@@ -9,15 +9,14 @@ import type { AlertEvent, Condition, Level } from '../alert-event.js';
  */
 export function insertEvent(db: Db, e: AlertEvent, condition: Condition, level: Level, notifiers: readonly string[], wallNow: Date, startsAt: string | null = null): boolean {
   const created = wallNow.toISOString();
-  const info = db
-    .prepare(
+  const info = prepared(db,
       `INSERT OR IGNORE INTO alert_events (id, credential_id, condition, event, severity, level, body, created_at, starts_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(e.id, e.credential.id, condition, e.event, e.severity, level, JSON.stringify(e), created, startsAt);
   if (info.changes === 0) return false;
   const seq = Number(info.lastInsertRowid);
-  const add = db.prepare(`INSERT OR IGNORE INTO deliveries (event_seq, notifier, status, next_attempt_at) VALUES (?, ?, 'pending', ?)`);
+  const add = prepared(db, `INSERT OR IGNORE INTO deliveries (event_seq, notifier, status, next_attempt_at) VALUES (?, ?, 'pending', ?)`);
   for (const n of new Set(notifiers)) add.run(seq, n, created);
   return true;
 }
@@ -56,8 +55,7 @@ interface DueRow {
  */
 export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[] {
   const now = wallNow.toISOString();
-  const rows = db
-    .prepare(
+  const rows = prepared(db,
       `SELECT d.event_seq, d.notifier, d.attempts, e.id, e.body, e.condition, e.level, e.created_at, e.starts_at,
               (SELECT p.level FROM alert_events p
                WHERE p.credential_id = e.credential_id AND p.condition = e.condition AND p.seq < e.seq
@@ -92,8 +90,7 @@ export function dueDeliveries(db: Db, wallNow: Date, limit = 500): DueDelivery[]
  * move when that one does.
  */
 export function nextDueAt(db: Db, wallNow: Date): Date | null {
-  const row = db
-    .prepare(
+  const row = prepared(db,
       `SELECT MIN(at) AS at FROM (
          SELECT next_attempt_at AS at FROM deliveries WHERE status = 'pending' AND next_attempt_at > @now
          UNION ALL
@@ -109,8 +106,7 @@ export function nextDueAt(db: Db, wallNow: Date): Date | null {
  */
 export function claim(db: Db, seq: number, notifier: string, owner: string, wallNow: Date, leaseMs: number): boolean {
   const now = wallNow.toISOString();
-  const info = db
-    .prepare(
+  const info = prepared(db,
       `UPDATE deliveries SET status = 'sending', claimed_by = @owner, claimed_until = @until, attempts = attempts + 1
        WHERE event_seq = @seq AND notifier = @notifier
          AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND claimed_until < @now))`,
@@ -135,11 +131,11 @@ export interface AttemptRecord {
 
 /** Every attempt is a row, and counted for `credwatch_notifications_total`. */
 export function recordAttempt(db: Db, a: AttemptRecord): void {
-  db.prepare(
+  prepared(db,
     `INSERT INTO delivery_attempts (event_id, notifier, attempt, started_at, finished_at, outcome, error_code, error_message, retry_after_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(a.eventId, a.notifier, a.attempt, a.startedAt.toISOString(), a.finishedAt.toISOString(), a.outcome, a.errorCode ?? null, a.errorMessage ?? null, a.retryAfterMs ?? null);
-  db.prepare(
+  prepared(db,
     `INSERT INTO notification_counts (notifier, outcome, count) VALUES (?, ?, 1)
      ON CONFLICT (notifier, outcome) DO UPDATE SET count = count + 1`,
   ).run(a.notifier, a.outcome);
@@ -154,7 +150,7 @@ export function finishAttempt(
 ): void {
   db.transaction(() => {
     const status = a.outcome === 'delivered' ? 'delivered' : a.outcome === 'retry' ? 'pending' : 'failed';
-    db.prepare(
+    prepared(db,
       `UPDATE deliveries SET status = @status, claimed_by = NULL, claimed_until = NULL,
          next_attempt_at = COALESCE(@next, next_attempt_at),
          delivered_at = @deliveredAt, last_error_code = @code, last_error = @message
@@ -181,7 +177,7 @@ interface NotificationCount {
 
 /** For `credwatch_notifications_total{notifier,outcome}`: attempts by outcome (delivered, retry, failed). */
 export function notificationCounts(db: Db): NotificationCount[] {
-  return db.prepare('SELECT notifier, outcome, count FROM notification_counts ORDER BY notifier, outcome').all() as NotificationCount[];
+  return prepared(db, 'SELECT notifier, outcome, count FROM notification_counts ORDER BY notifier, outcome').all() as NotificationCount[];
 }
 
 interface NotifierStatus {
@@ -197,16 +193,14 @@ interface NotifierStatus {
 }
 
 export function notifierStatus(db: Db): NotifierStatus[] {
-  const counts = db
-    .prepare(
+  const counts = prepared(db,
       `SELECT notifier,
               SUM(status IN ('pending', 'sending')) AS pending,
               SUM(status = 'failed') AS failed
        FROM deliveries GROUP BY notifier`,
     )
     .all() as { notifier: string; pending: number; failed: number }[];
-  const last = db
-    .prepare(
+  const last = prepared(db,
       `SELECT a.notifier, a.outcome, a.error_code, a.error_message, a.finished_at, a.event_id
        FROM delivery_attempts a
        WHERE a.id = (SELECT MAX(b.id) FROM delivery_attempts b WHERE b.notifier = a.notifier)`,
@@ -232,7 +226,7 @@ export function notifierStatus(db: Db): NotifierStatus[] {
 
 /** The evaluated start of the level an event announced (see migrations/0005). */
 export function eventStartsAt(db: Db, eventId: string): string | null {
-  const row = db.prepare('SELECT starts_at FROM alert_events WHERE id = ?').get(eventId) as { starts_at: string | null } | undefined;
+  const row = prepared(db, 'SELECT starts_at FROM alert_events WHERE id = ?').get(eventId) as { starts_at: string | null } | undefined;
   return row?.starts_at ?? null;
 }
 
@@ -244,9 +238,8 @@ export function eventStartsAt(db: Db, eventId: string): string | null {
 export function pruneOutbox(db: Db, before: Date): number {
   const cutoff = before.toISOString();
   return db.transaction(() => {
-    db.prepare('DELETE FROM delivery_attempts WHERE finished_at < ?').run(cutoff);
-    return db
-      .prepare(
+    prepared(db, 'DELETE FROM delivery_attempts WHERE finished_at < ?').run(cutoff);
+    return prepared(db,
         `DELETE FROM alert_events
          WHERE created_at < @cutoff
            AND id NOT IN (SELECT last_event_id FROM alert_state WHERE last_event_id IS NOT NULL)
@@ -258,8 +251,7 @@ export function pruneOutbox(db: Db, before: Date): number {
 
 /** The notifiers an event was queued for (where its alert is known). */
 export function eventNotifiers(db: Db, eventId: string): string[] {
-  const rows = db
-    .prepare('SELECT d.notifier FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq WHERE e.id = ? ORDER BY d.notifier')
+  const rows = prepared(db, 'SELECT d.notifier FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq WHERE e.id = ? ORDER BY d.notifier')
     .all(eventId) as { notifier: string }[];
   return rows.map((r) => r.notifier);
 }
@@ -271,8 +263,7 @@ export function eventNotifiers(db: Db, eventId: string): string[] {
  */
 export function resetBackoff(db: Db, notifier: string, wallNow: Date): number {
   const now = wallNow.toISOString();
-  return db
-    .prepare(`UPDATE deliveries SET next_attempt_at = @now WHERE notifier = @notifier AND status = 'pending' AND next_attempt_at > @now`)
+  return prepared(db, `UPDATE deliveries SET next_attempt_at = @now WHERE notifier = @notifier AND status = 'pending' AND next_attempt_at > @now`)
     .run({ notifier, now }).changes;
 }
 
@@ -282,9 +273,9 @@ export function resetBackoff(db: Db, notifier: string, wallNow: Date): number {
  * under its id. `isGone(owner)` decides; claims of live or unknown owners are left alone.
  */
 export function releaseDeadClaims(db: Db, isGone: (owner: string) => boolean, wallNow: Date): number {
-  const rows = db.prepare(`SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'sending' AND claimed_by IS NOT NULL`).all() as { claimed_by: string }[];
+  const rows = prepared(db, `SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'sending' AND claimed_by IS NOT NULL`).all() as { claimed_by: string }[];
   let released = 0;
-  const release = db.prepare(
+  const release = prepared(db,
     `UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_until = NULL, next_attempt_at = @now
      WHERE status = 'sending' AND claimed_by = @owner`,
   );
@@ -294,8 +285,7 @@ export function releaseDeadClaims(db: Db, isGone: (owner: string) => boolean, wa
 
 /** When the oldest delivery still waiting was queued (wall clock); null when none waits. */
 export function oldestPendingAt(db: Db): Date | null {
-  const row = db
-    .prepare(
+  const row = prepared(db,
       `SELECT MIN(e.created_at) AS at FROM deliveries d JOIN alert_events e ON e.seq = d.event_seq
        WHERE d.status IN ('pending', 'sending')`,
     )
@@ -313,13 +303,12 @@ export interface CredentialEventRow {
 
 /** The newest events of one credential queued at or after `since` (wall clock), newest first. */
 export function eventsForCredential(db: Db, credentialId: string, since: Date, limit = 50): CredentialEventRow[] {
-  const events = db
-    .prepare(
+  const events = prepared(db,
       `SELECT seq, condition, body, created_at FROM alert_events
        WHERE credential_id = ? AND created_at >= ? ORDER BY seq DESC LIMIT ?`,
     )
     .all(credentialId, since.toISOString(), limit) as { seq: number; condition: Condition; body: string; created_at: string }[];
-  const deliveries = db.prepare(
+  const deliveries = prepared(db,
     'SELECT notifier, status, attempts, delivered_at, last_error_code FROM deliveries WHERE event_seq = ? ORDER BY notifier',
   );
   return events.map((e) => ({
@@ -338,5 +327,5 @@ export function eventsForCredential(db: Db, credentialId: string, since: Date, l
 
 /** Deliveries still waiting in the outbox (one indexed count: /metrics asks on every scrape). */
 export function outboxBacklog(db: Db): number {
-  return (db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
+  return (prepared(db, "SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending', 'sending')").get() as { n: number }).n;
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import { STATUS_RANK, STATUSES, type CheckReport, type CredentialResult, type ExpiryLevel, type ProbeLevel, type ProbeResult, type Status } from '../types.js';
 
 interface ResultRow {
@@ -50,13 +50,13 @@ interface CheckMeta {
 
 /** Records one cycle: a checks row, a result row per credential, the latest pointers. One transaction. */
 export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): number {
-  const insertCheck = db.prepare(
+  const insertCheck = prepared(db,
     'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)',
   );
-  const insertResult = db.prepare(`INSERT INTO results
+  const insertResult = prepared(db, `INSERT INTO results
     (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const setLatest = db.prepare(
+  const setLatest = prepared(db,
     'INSERT INTO latest_results (credential_id, result_id) VALUES (?, ?) ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id',
   );
   return db.transaction(() => {
@@ -90,8 +90,7 @@ export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): numbe
 
 /** The newest recorded result of each of these credentials (all credentials when `ids` is omitted). */
 export function latestResults(db: Db, ids?: readonly string[]): Map<string, StoredResult> {
-  const rows = db
-    .prepare('SELECT r.* FROM latest_results l JOIN results r ON r.id = l.result_id')
+  const rows = prepared(db, 'SELECT r.* FROM latest_results l JOIN results r ON r.id = l.result_id')
     .all() as ResultRow[];
   const wanted = ids ? new Set(ids) : null;
   const out = new Map<string, StoredResult>();
@@ -107,14 +106,13 @@ export function latestResults(db: Db, ids?: readonly string[]): Map<string, Stor
  */
 export function forgetRemoved(db: Db, marker: string): string[] {
   return db.transaction(() => {
-    const gone = db
-      .prepare(
+    const gone = prepared(db,
         `SELECT l.credential_id AS id FROM latest_results l JOIN results r ON r.id = l.result_id
          WHERE r.reasons LIKE ? ESCAPE '\\'
            AND NOT EXISTS (SELECT 1 FROM alert_state s WHERE s.credential_id = l.credential_id AND s.level <> 'ok')`,
       )
       .all(`%${marker.replace(/[\\%_]/g, '\\$&')}%`) as { id: string }[];
-    const drop = db.prepare('DELETE FROM latest_results WHERE credential_id = ?');
+    const drop = prepared(db, 'DELETE FROM latest_results WHERE credential_id = ?');
     for (const g of gone) drop.run(g.id);
     return gone.map((g) => g.id);
   })();
@@ -130,8 +128,7 @@ export interface PreviousProbe {
 
 /** The last probe state of every credential, without parsing the rest of each result. */
 export function previousProbes(db: Db): Map<string, PreviousProbe> {
-  const rows = db
-    .prepare('SELECT r.credential_id, r.probe_failures, r.probe, r.checked_at FROM latest_results l JOIN results r ON r.id = l.result_id')
+  const rows = prepared(db, 'SELECT r.credential_id, r.probe_failures, r.probe, r.checked_at FROM latest_results l JOIN results r ON r.id = l.result_id')
     .all() as { credential_id: string; probe_failures: number; probe: string | null; checked_at: string }[];
   return new Map(
     rows.map((r) => [
@@ -143,12 +140,12 @@ export function previousProbes(db: Db): Map<string, PreviousProbe> {
 
 /** History of one credential, newest first. */
 export function resultHistory(db: Db, credentialId: string, limit = 100): StoredResult[] {
-  return (db.prepare('SELECT * FROM results WHERE credential_id = ? ORDER BY id DESC LIMIT ?').all(credentialId, limit) as ResultRow[]).map(fromRow);
+  return (prepared(db, 'SELECT * FROM results WHERE credential_id = ? ORDER BY id DESC LIMIT ?').all(credentialId, limit) as ResultRow[]).map(fromRow);
 }
 
 /** The newest recorded check's id; 0 before the first. */
 export function latestCheckId(db: Db): number {
-  const row = db.prepare('SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
+  const row = prepared(db, 'SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
   return row.id ?? 0;
 }
 
@@ -156,10 +153,9 @@ export function latestCheckId(db: Db): number {
 export function pruneHistory(db: Db, before: Date): number {
   return db.transaction(() => {
     const cutoff = before.toISOString();
-    const n = db
-      .prepare('DELETE FROM results WHERE checked_at < ? AND id NOT IN (SELECT result_id FROM latest_results)')
+    const n = prepared(db, 'DELETE FROM results WHERE checked_at < ? AND id NOT IN (SELECT result_id FROM latest_results)')
       .run(cutoff).changes;
-    db.prepare('DELETE FROM checks WHERE checked_at < ? AND NOT EXISTS (SELECT 1 FROM results WHERE results.check_id = checks.id)').run(cutoff);
+    prepared(db, 'DELETE FROM checks WHERE checked_at < ? AND NOT EXISTS (SELECT 1 FROM results WHERE results.check_id = checks.id)').run(cutoff);
     return n;
   })();
 }
@@ -171,7 +167,7 @@ export interface LastCheck {
 }
 
 export function lastCheck(db: Db): LastCheck | null {
-  const row = db.prepare('SELECT checked_at, started_at, duration_ms FROM checks ORDER BY id DESC LIMIT 1').get() as
+  const row = prepared(db, 'SELECT checked_at, started_at, duration_ms FROM checks ORDER BY id DESC LIMIT 1').get() as
     | { checked_at: string; started_at: string; duration_ms: number }
     | undefined;
   return row ? { checkedAt: row.checked_at, startedAt: row.started_at, durationMs: row.duration_ms } : null;
@@ -180,15 +176,14 @@ export function lastCheck(db: Db): LastCheck | null {
 /** Results of one credential recorded at or after `since` (the run's clock), oldest first. */
 export function resultsSince(db: Db, credentialId: string, since: Date): StoredResult[] {
   return (
-    db
-      .prepare('SELECT * FROM results WHERE credential_id = ? AND checked_at >= ? ORDER BY id')
+    prepared(db, 'SELECT * FROM results WHERE credential_id = ? AND checked_at >= ? ORDER BY id')
       .all(credentialId, since.toISOString()) as ResultRow[]
   ).map(fromRow);
 }
 
 /** Whether any result was ever recorded for this id (history outlives a credential's removal from the config). */
 export function hasHistory(db: Db, credentialId: string): boolean {
-  return db.prepare('SELECT 1 FROM results WHERE credential_id = ? LIMIT 1').get(credentialId) !== undefined;
+  return prepared(db, 'SELECT 1 FROM results WHERE credential_id = ? LIMIT 1').get(credentialId) !== undefined;
 }
 
 /** One UTC day of a credential's history, condensed for a chart. */
@@ -212,8 +207,7 @@ const STATUS_BY_RANK = Object.fromEntries(STATUSES.map((s) => [STATUS_RANK[s], s
 
 /** Per-day aggregates of one credential since `since`, oldest first; SQLite does the counting. */
 export function dailyHistory(db: Db, credentialId: string, since: Date): DailyHistory[] {
-  const rows = db
-    .prepare(
+  const rows = prepared(db,
       `SELECT substr(checked_at, 1, 10) AS day, COUNT(*) AS checks,
               MAX(${RANK_SQL}) AS rank,
               MIN(days_left) AS days_left,
