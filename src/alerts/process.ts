@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import type { CredentialResult } from '../types.js';
 import { buildEvent } from './event.js';
 import { step } from './machine.js';
-import { loadStates, saveState, stateKey } from '../store/alert-state.js';
+import { loadStates, sameState, saveState, stateKey } from '../store/alert-state.js';
 import { eventStartsAt, insertEvent } from '../store/outbox.js';
 import { levelStartedAt } from './starts-at.js';
 import { resolveRemoved } from './removed.js';
@@ -83,7 +83,8 @@ export function processResults(
       for (const [condition, input] of conditionInputs(result)) {
         const prev = states.get(stateKey(result.id, condition)) ?? null;
         const s = step(prev, input, settings, now, `${result.id}:${condition}:`, ack !== undefined);
-        saveState(db, result.id, condition, s.next, at);
+        // Most states do not change from cycle to cycle: only changes are written.
+        if (prev === null || !sameState(prev, s.next)) saveState(db, result.id, condition, s.next, at);
         levels.set(condition, s.next.level);
         // A new firing or an escalation is sent and ends the acknowledgement: it is news.
         if (ack && s.row.then === 'fire' && !ended) ended = s.situation.first || s.situation.was === 'ok' || s.event?.deescalated ? 'firing' : 'escalation';

@@ -35,6 +35,22 @@ export function loadStates(db: Db): Map<string, AlertState> {
   return new Map(rows.map((r) => [stateKey(r.credential_id, r.condition), stateFromRow(r)]));
 }
 
+/** Whether two states are the same (what saveState would write, `updated_at` aside). */
+export function sameState(a: AlertState, b: AlertState): boolean {
+  return (
+    a.level === b.level &&
+    a.episode === b.episode &&
+    a.mark === b.mark &&
+    a.repeats === b.repeats &&
+    a.lastEventAt === b.lastEventAt &&
+    a.lastEventId === b.lastEventId &&
+    a.expiresAt === b.expiresAt &&
+    a.fingerprints.length === b.fingerprints.length &&
+    a.fingerprints.every((f, i) => f === b.fingerprints[i])
+  );
+}
+
+/** Writes a condition's state; `updated_at` is when it last changed. */
 export function saveState(db: Db, credentialId: string, condition: Condition, s: AlertState, at: string): void {
   prepared(db,
     `INSERT INTO alert_state (credential_id, condition, level, episode, mark, repeats, last_event_at, last_event_id, expires_at, fingerprints, updated_at)
