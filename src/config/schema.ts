@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Secret } from '../secret.js';
 import { durationSchema } from './helpers.js';
+import { CONFIG_INVALID, CredwatchError } from '../errors.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {
@@ -9,10 +10,9 @@ export interface ConfigProblem {
   level: 'error' | 'warning';
 }
 
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
+export class ConfigError extends CredwatchError<typeof CONFIG_INVALID> {
   constructor(readonly problems: ConfigProblem[]) {
-    super(problems.filter((p) => p.level === 'error').map(formatProblem).join('\n'));
+    super(CONFIG_INVALID, problems.filter((p) => p.level === 'error').map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -7,6 +7,7 @@ import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './
 import type { ProbeContext } from '../probe/context.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
+import { CredwatchError } from '../errors.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -50,10 +51,9 @@ export interface ClaraClientCredentials {
 }
 
 /** A credentials file that cannot be used; the message never quotes a value from it. */
-export class ClaraCredentialsError extends Error {
-  readonly code = 'bad_json';
+export class ClaraCredentialsError extends CredwatchError<'bad_json'> {
   constructor(message: string) {
-    super(message);
+    super('bad_json', message);
     this.name = 'ClaraCredentialsError';
   }
 }

@@ -6,6 +6,7 @@ import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../probe/starttls.js';
+import { inspectFailure } from '../errors.js';
 
 export interface TlsCredential extends CredentialConfig {
   kind: 'tls';
@@ -94,7 +95,7 @@ export const tlsKind: Kind<TlsCredential> = {
       try {
         ca = readLocalFile(cred.ca, 'ca');
       } catch (err) {
-        obs.error = (err as Error).message;
+        obs.error = inspectFailure(err);
         return obs;
       }
     }
@@ -115,7 +116,7 @@ export const tlsKind: Kind<TlsCredential> = {
         obs.findings.push({ level: 'critical', reason: `the chain served by ${where} does not verify for ${name} (${served.verifyError}): ${why(served.verifyError)}` });
       }
     } catch (err) {
-      obs.error = (err as Error).message;
+      obs.error = inspectFailure(err);
     }
     return obs;
   },

@@ -62,7 +62,7 @@ export function result(spec: ResultSpec): CredentialResult {
       expiries: spec.expiresAt ? [{ source: fps.length ? 'certificate' : 'secret', expiresAt: spec.expiresAt }] : [],
       findings: [],
       certificates: spec.expiresAt ? fps.map((f) => cert(f, spec.expiresAt!)) : [],
-      ...(spec.error ? { error: spec.error } : {}),
+      ...(spec.error ? { error: { code: 'file_missing', message: spec.error } } : {}),
     },
     probe: spec.probe ? probeResult(spec.probe === 'ok') : null,
     previousProbeFailures: 0,
