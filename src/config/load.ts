@@ -18,7 +18,7 @@ import {
 } from './schema.js';
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
-import { fileFormFields } from './secret-fields.js';
+import { fileFormFields, secretValueFields } from './secret-fields.js';
 import { MAX_CONFIG_BYTES, readFailure, readRegularFile } from '../read-failure.js';
 import { registerConfigSecrets } from './secrets.js';
 import { budgetProblems, projectRequests } from './budget.js';
@@ -314,15 +314,25 @@ export function notifierSchemaOf(h: SchemaHelpers, type: string) {
   });
 }
 
+/** The top-level, every kind's and every notifier's schema: where the secret declarations live. */
+function allSchemas(): z.ZodType[] {
+  const h = schemaHelpers('.');
+  return [topLevelSchema(h), ...kinds.names().map((n) => credentialSchema(h, n)), ...notifiers.names().map((t) => notifierSchemaOf(h, t))];
+}
+
 let fileFields: ReadonlySet<string> | undefined;
+let valueFields: ReadonlySet<string> | undefined;
 
 /** Keys that also accept `xFile`, from the declarations in the top-level, kind and notifier schemas. */
 export function secretFileFields(): ReadonlySet<string> {
-  if (!fileFields) {
-    const h = schemaHelpers('.');
-    fileFields = fileFormFields([topLevelSchema(h), ...kinds.names().map((n) => credentialSchema(h, n)), ...notifiers.names().map((t) => notifierSchemaOf(h, t))]);
-  }
+  fileFields ??= fileFormFields(allSchemas());
   return fileFields;
+}
+
+/** Keys declared secret (`h.secret()`) in the top-level, kind and notifier schemas: what logs redact by name. */
+export function secretFields(): ReadonlySet<string> {
+  valueFields ??= secretValueFields(allSchemas());
+  return valueFields;
 }
 
 export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
