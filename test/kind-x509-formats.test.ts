@@ -47,7 +47,7 @@ describe('x509 formats and bundles', () => {
   });
   after(() => t.cleanup());
 
-  const x509 = (over: Partial<X509Credential>): X509Credential => ({ id: 'c', kind: 'x509', renewalLeadDays: 14, ...over });
+  const x509 = (over: Partial<X509Credential>): X509Credential => ({ id: 'c', kind: 'x509', renewalLeadDays: 14, bundle: 'earliest', ...over });
   const inspect = (over: Partial<X509Credential>) => x509Kind.inspect(x509(over), ctx);
 
   test('DER certificates are read by content, whatever the name', async () => {

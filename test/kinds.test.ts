@@ -11,7 +11,7 @@ import { tempDir } from './helpers/cli.js';
 const ctx = { now: new Date(), log: pino({ level: 'silent' }) };
 const DAY = 86_400_000;
 
-const x509 = (path: string, key?: string): X509Credential => ({ id: 'c', kind: 'x509', path, key, renewalLeadDays: 14 });
+const x509 = (path: string, key?: string): X509Credential => ({ id: 'c', kind: 'x509', path, key, renewalLeadDays: 14, bundle: 'earliest' });
 
 test('x509: a chain counts every certificate; each has a fingerprint and serial, never key material', async () => {
   const t = tempDir();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Secret } from '../secret.js';
-import { durationSchema } from './helpers.js';
+import { durationSchema, type probeOverrides } from './helpers.js';
 import { CONFIG_INVALID, CredwatchError } from '../errors.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
@@ -57,22 +57,16 @@ export const commonCredentialShape = {
     .optional(),
 };
 
-export interface CredentialConfig {
-  id: string;
-  kind: string;
-  description?: string;
-  owner?: string;
-  runbook?: string;
-  notify?: string[];
-  environment?: string;
-  replaces?: string;
-  /** On a successor: when the integration moved to it (rotation). */
+/**
+ * A parsed credential of any kind: the common keys as `commonCredentialShape` parses them, the
+ * rotation's `switchedAt` (when the integration moved to a successor), the per-credential probe
+ * overrides every kind's `probe` block takes, and whatever the kind's own schema adds.
+ */
+export type CredentialConfig = z.output<z.ZodObject<typeof commonCredentialShape>> & {
   switchedAt?: Date;
-  renewalLeadDays: number;
-  thresholds?: { warningDays?: number; criticalDays?: number };
-  probe?: { timeoutMs?: number; failuresBeforeAlert?: number; interval?: number; budget?: number; [key: string]: unknown };
+  probe?: z.output<z.ZodObject<typeof probeOverrides>> & { [key: string]: unknown };
   [key: string]: unknown;
-}
+};
 
 export interface NotifierConfig {
   name: string;
