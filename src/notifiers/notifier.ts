@@ -52,6 +52,12 @@ export interface RefreshContext {
 }
 
 /**
+ * A notifier's config, inferred from its schema (`schema` below): `name`, the notifier's type, and
+ * its own keys as the schema outputs them (secrets as Secret, files resolved).
+ */
+export type NotifierConfigOf<T extends string, S extends (h: SchemaHelpers) => z.ZodType> = NotifierConfig & { type: T } & z.output<ReturnType<S>>;
+
+/**
  * A notifier plugin: one file each (schema, pure render, thin send), registered in `./index.ts`.
  * `send` resolves when the event was accepted and throws a NotifyError otherwise.
  */
