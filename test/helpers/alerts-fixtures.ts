@@ -88,6 +88,7 @@ export function config(o: { credentials?: CredentialConfig[]; notifiers?: Notifi
     schedule: { check: '*/15 * * * *' },
     server: { listen: '127.0.0.1:0' },
     notifiers: o.notifiers ?? [],
+    ha: false,
     defaults: { notify: o.notify ?? [], ...(o.owner ? { owner: o.owner } : {}) },
     credentials: o.credentials ?? [credential('api-cert')],
   };
