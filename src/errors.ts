@@ -24,10 +24,10 @@ export class CredwatchError<C extends string = string> extends Error {
   }
 }
 
-export const isCredwatchError = (e: unknown): e is CredwatchError => e instanceof CredwatchError;
+const isCredwatchError = (e: unknown): e is CredwatchError => e instanceof CredwatchError;
 
 /** `probe.error.code` (the DESIGN contract): why a live test call failed. */
-export const PROBE_ERROR_CODES = [
+const PROBE_ERROR_CODES = [
   'tls_handshake',
   'token_rejected',
   'bad_token_response',
@@ -42,7 +42,7 @@ export const PROBE_ERROR_CODES = [
 export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
 
 /** Why a local file could not be used (kinds' InspectError). */
-export const FILE_ERROR_CODES = ['file_missing', 'file_unreadable', 'file_empty', 'not_pem', 'bad_certificate', 'bad_key', 'bad_json'] as const;
+const FILE_ERROR_CODES = ['file_missing', 'file_unreadable', 'file_empty', 'not_pem', 'bad_certificate', 'bad_key', 'bad_json'] as const;
 export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];
 
 /** Why a remote TLS endpoint could not be inspected (the `tls` kind). */

@@ -81,7 +81,7 @@ export type Thresholds = z.output<typeof thresholdsSchema>;
 export type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
 
 /** server.token's minimum length. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /** The config file's top level; `notifiers` and `credentials` are checked item by item against their plugin's schema. */
 export function topLevelSchema(h: SchemaHelpers) {
