@@ -9,7 +9,7 @@ export type Condition = (typeof CONDITIONS)[number];
 export type Level = ExpiryLevel | ProbeLevel;
 export type Severity = Exclude<Level, 'ok'>;
 
-export type EventType = 'firing' | 'reminder' | 'resolved' | 'test';
+type EventType = 'firing' | 'reminder' | 'resolved' | 'test';
 
 /** The contract's event JSON (webhook body; other notifiers render the same fields). Exactly these keys. */
 export interface AlertEvent {

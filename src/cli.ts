@@ -13,7 +13,7 @@ function finish(code: number): void {
   process.exitCode = code;
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('credwatch')
     .description('Watches certificates, API projects and tokens; warns early, exactly once, and proves each credential still works.')
     .version(version(), '-V, --version', 'print the version and exit')

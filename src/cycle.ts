@@ -14,10 +14,11 @@ import { effectiveSettings } from './config/effective.js';
 import { addProbeRequests, emptyTally, monthOf, requestsInMonth, type RequestTally } from './store/probe-requests.js';
 import { activeAcks } from './store/acks.js';
 import { hasUsableToken } from './probe/token-cache.js';
+import { failedProbe } from './probe/failed.js';
 import { ackInForce } from './ack.js';
 import { emptyObservation, summarize, type CheckReport, type CredentialResult, type Observation, type ProbeResult } from './types.js';
 
-export interface CycleOptions {
+interface CycleOptions {
   /** The run's clock: `--at` replaces it for evaluation and recorded timestamps. */
   now: Date;
   /** Only these credential ids (already checked to exist). */
@@ -71,14 +72,7 @@ function lastProbe(previous: PreviousProbe | undefined): ProbeResult | null {
 }
 
 function crashed(err: unknown): ProbeResult {
-  return {
-    ok: false,
-    stage: 'tls',
-    httpStatus: null,
-    latencyMs: 0,
-    tokenExpiresAt: null,
-    error: { code: 'connection', message: `probe failed unexpectedly: ${(err as Error).message}` },
-  };
+  return failedProbe({ code: 'connection', message: `probe failed unexpectedly: ${(err as Error).message}` }, { stage: 'tls' });
 }
 
 async function probeOne(

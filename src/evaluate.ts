@@ -8,6 +8,7 @@ import {
   type ProbeResult,
   type Status,
 } from './types.js';
+import { isoDay } from './iso-day.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -56,7 +57,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * `expired` is passed separately because at the very instant of expiry daysLeft is still 0.
  */
 export function describeExpiry(expiresAt: Date, left: number, expired = left < 0): string {
-  const day = expiresAt.toISOString().slice(0, 10);
+  const day = isoDay(expiresAt);
   if (expired) {
     // The same rounding as daysLeft (the table's DAYS column): −4 reads "expired 4 days ago".
     // Only the exact instant of expiry, where daysLeft is still 0, has no whole day to count.
@@ -66,7 +67,7 @@ export function describeExpiry(expiresAt: Date, left: number, expired = left < 0
   return `expires in ${plural(left, 'day')} (${day})`;
 }
 
-export function expiryReason(source: string, expiresAt: Date, now: Date): string {
+function expiryReason(source: string, expiresAt: Date, now: Date): string {
   return `${source} ${describeExpiry(expiresAt, daysLeft(expiresAt, now), now.getTime() >= expiresAt.getTime())}`;
 }
 
@@ -75,7 +76,7 @@ export function expiryReason(source: string, expiresAt: Date, now: Date): string
  * or one failed probe below the alert threshold). Every stage that adds reasons says which level
  * each one is behind; `headlineFirst` then puts the one behind the final status first.
  */
-export interface Reason {
+interface Reason {
   status: Status;
   text: string;
 }
@@ -92,8 +93,7 @@ export function headlineFirst(reasons: readonly Reason[]): string[] {
 }
 
 const LEVEL_STATUS: Record<ExpiryLevel, Status> = { ok: 'ok', warning: 'warning', critical: 'critical', expired: 'expired' };
-const FINDING_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
-const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (FINDING_RANK[a] >= FINDING_RANK[b] ? a : b);
+const worstLevel = (a: ExpiryLevel, b: ExpiryLevel): ExpiryLevel => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
 
 export function evaluate(input: EvaluateInput): CredentialResult {
   const { observation: obs, now } = input;

@@ -5,9 +5,10 @@ import { credentialRef } from './alerts/event.js';
 import { DAY_MS } from './evaluate.js';
 import { rotationPairs } from './rotation.js';
 import type { CredentialResult } from './types.js';
+import { isoDay } from './iso-day.js';
 
-export const PLAN_STEPS = ['create-successor', 'verify-successor', 'switch', 'retire'] as const;
-export type PlanStepName = (typeof PLAN_STEPS)[number];
+const PLAN_STEPS = ['create-successor', 'verify-successor', 'switch', 'retire'] as const;
+type PlanStepName = (typeof PLAN_STEPS)[number];
 
 export interface PlanStep {
   step: PlanStepName;
@@ -15,7 +16,7 @@ export interface PlanStep {
   done: boolean;
 }
 
-export interface PlanCredential {
+interface PlanCredential {
   id: string;
   kind: string;
   owner: string | null;
@@ -26,7 +27,7 @@ export interface PlanCredential {
   steps: PlanStep[];
 }
 
-export interface Plan {
+interface Plan {
   generatedAt: string;
   credentials: PlanCredential[];
 }
@@ -103,7 +104,7 @@ export function buildPlan(
   return { generatedAt: now.toISOString(), credentials };
 }
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+const day = (iso: string | null) => (iso ? isoDay(iso) : '-');
 
 /** The plan as text: one block per credential, a line per step, overdue ones marked. */
 export function renderPlan(plan: Plan): string {

@@ -3,7 +3,7 @@ import { Secret } from './secret.js';
 import type { CredentialConfig } from './config/schema.js';
 
 /** A fingerprint of a credential's config that changes when any value, secrets included, changes. */
-export function configFingerprint(cred: CredentialConfig): string {
+function configFingerprint(cred: CredentialConfig): string {
   const h = createHash('sha256');
   const walk = (v: unknown): void => {
     if (v instanceof Secret) h.update(`S${v.reveal().length}:${v.reveal()}`);

@@ -26,7 +26,7 @@ export const readFailureCode = (err: unknown): 'file_missing' | 'file_unreadable
   (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file_missing' : 'file_unreadable';
 
 /** Caps for local files: certificates, keys and secret files are small; a config may list 10,000 credentials. */
-export const MAX_MATERIAL_BYTES = 1024 * 1024;
+const MAX_MATERIAL_BYTES = 1024 * 1024;
 export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 const mb = (n: number) => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`);

@@ -3,7 +3,8 @@
 // renewal-overdue rule. No I/O, no clock of its own: tested as a truth table.
 import type { Config } from './config/schema.js';
 import { daysLeft, PROBE_REASON_PREFIX } from './evaluate.js';
-import { worstStatus, type CredentialResult, type ExpiryLevel, type Rotation, type RotationState, type Status } from './types.js';
+import { STATUS_RANK, worstStatus, type CredentialResult, type Rotation, type RotationState, type Status } from './types.js';
+import { isoDay } from './iso-day.js';
 
 /** One `replaces` link: the successor names its predecessor. */
 export interface RotationPair {
@@ -19,7 +20,6 @@ export function rotationPairs(config: Pick<Config, 'credentials'>): RotationPair
     .map((c) => ({ predecessor: c.replaces!, successor: c.id, switchedAt: c.switchedAt ?? null }));
 }
 
-const day = (iso: string | Date) => (typeof iso === 'string' ? iso : iso.toISOString()).slice(0, 10);
 const at = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
 const HEALTHY: ReadonlySet<Status> = new Set(['ok', 'warning']);
@@ -31,7 +31,7 @@ function statusReason(r: CredentialResult): string {
 }
 
 /** Why a successor cannot take over yet, in words; null when it is healthy. */
-export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> | undefined, succ: CredentialResult | undefined): string | null {
+function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> | undefined, succ: CredentialResult | undefined): string | null {
   if (!succ) return `it has not been checked yet`;
   if (!HEALTHY.has(succ.status)) return `it is ${succ.status}: ${statusReason(succ)}`;
   if (succ.probe && !succ.probe.ok) {
@@ -40,11 +40,11 @@ export function blockedBecause(pred: Pick<CredentialResult, 'id' | 'expiresAt'> 
   }
   const pe = at(pred?.expiresAt ?? null);
   const se = at(succ.expiresAt);
-  if (pe !== null && se !== null && se <= pe) return `it expires ${day(succ.expiresAt!)}, no later than ${pred!.id} (${day(pred!.expiresAt!)})`;
+  if (pe !== null && se !== null && se <= pe) return `it expires ${isoDay(succ.expiresAt!)}, no later than ${pred!.id} (${isoDay(pred!.expiresAt!)})`;
   return null;
 }
 
-export interface PairOutcome {
+interface PairOutcome {
   state: RotationState;
   /** Why the pair is blocked (null otherwise). */
   cause: string | null;
@@ -78,19 +78,17 @@ export function pairState(
 }
 
 // Reasons this module writes. The alert summary and the table lead with them when they set the status.
-export const blockedReason = (pred: string, cause: string) => `rotation of ${pred} blocked: ${cause}`;
-export const readyReason = (succ: string) => `successor ${succ} ready: switch the integration, then set switchedAt`;
-export const supersededReason = (succ: string, switchedAt: Date, expiresAt: string | null) =>
-  `superseded by ${succ} (switched ${day(switchedAt)})${expiresAt ? `, retires ${day(expiresAt)}` : ''}`;
-export const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
-export const overdueReason = (renewBy: string) => `renewal overdue since ${day(renewBy)}: no successor configured`;
-
-const LEVEL_RANK: Record<ExpiryLevel, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
+const blockedReason = (pred: string, cause: string) => `rotation of ${pred} blocked: ${cause}`;
+const readyReason = (succ: string) => `successor ${succ} ready: switch the integration, then set switchedAt`;
+const supersededReason = (succ: string, switchedAt: Date, expiresAt: string | null) =>
+  `superseded by ${succ} (switched ${isoDay(switchedAt)})${expiresAt ? `, retires ${isoDay(expiresAt)}` : ''}`;
+const retiredReason = (succ: string) => `retired: replaced by ${succ}`;
+const overdueReason = (renewBy: string) => `renewal overdue since ${isoDay(renewBy)}: no successor configured`;
 
 /** At least `warning`: the reason leads when it is what raised the status, and heads the expiry alert when it raised that. */
 function atLeastWarning(r: CredentialResult, reason: string): CredentialResult {
   const raisesStatus = r.status === 'ok';
-  const raisesLevel = LEVEL_RANK[r.levels.expiry] < LEVEL_RANK.warning;
+  const raisesLevel = STATUS_RANK[r.levels.expiry] < STATUS_RANK.warning;
   return {
     ...r,
     status: worstStatus(r.status, 'warning'),
@@ -161,7 +159,7 @@ export function applyRotation(
 export function rotationLine(id: string, rot: Rotation): string {
   const [from, to] = rot.role === 'predecessor' ? [id, rot.peer] : [rot.peer, id];
   const parts = [`${from} → ${to}: ${rot.state}`];
-  if (rot.switchedAt) parts.push(`switched ${day(rot.switchedAt)}`);
+  if (rot.switchedAt) parts.push(`switched ${isoDay(rot.switchedAt)}`);
   if (rot.overlapDaysLeft !== null) parts.push(`${rot.overlapDaysLeft} day${rot.overlapDaysLeft === 1 ? '' : 's'} of overlap left`);
   return parts.join(', ');
 }

@@ -80,29 +80,22 @@ export function urlQuerySecrets(url: string): string[] {
 
 /** Every configured secret form, indexed by its first four characters (linear scrubbing for any number of secrets). */
 const known = new Map<string, Set<string>>();
-let knownCount = 0;
 
-function index(map: Map<string, Set<string>>, form: string): boolean {
+function index(map: Map<string, Set<string>>, form: string): void {
   const key = form.slice(0, MIN_SECRET_LENGTH);
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
-  if (set.has(form)) return false;
   set.add(form);
-  return true;
 }
 
 /** Adds a configured secret (all its forms) to what `scrubSecrets` masks, process-wide. */
 export function registerSecret(value: string): void {
-  for (const f of secretForms(value)) if (index(known, f)) knownCount++;
+  for (const f of secretForms(value)) index(known, f);
 }
-
-/** How many forms are registered (tests, and a bound the config loader keeps). */
-export const registeredSecretCount = () => knownCount;
 
 /** Forgets every registered secret (tests). */
 export function clearRegisteredSecrets(): void {
   known.clear();
-  knownCount = 0;
 }
 
 function maskWith(text: string, maps: Map<string, Set<string>>[]): string {

@@ -95,7 +95,7 @@ export interface Observation {
 export const emptyObservation = (): Observation => ({ expiries: [], findings: [], certificates: [] });
 
 /** A pair's rotation state (contract v2), from both credentials' results of the same cycle. */
-export const ROTATION_STATES = ['blocked', 'ready', 'switched', 'retired'] as const;
+const ROTATION_STATES = ['blocked', 'ready', 'switched', 'retired'] as const;
 export type RotationState = (typeof ROTATION_STATES)[number];
 
 /** The contract's `rotation` object: which side of a pair this credential is, and where the pair stands. */
@@ -153,7 +153,7 @@ export interface CheckReport {
 }
 
 /** The contract's JSON for one credential (drops internals). */
-export function resultJson(r: CredentialResult) {
+function resultJson(r: CredentialResult) {
   return {
     id: r.id,
     kind: r.kind,

@@ -256,6 +256,19 @@ test('probe Retry-After: a year-long wait is capped at six hours', async () => {
   assert.equal(parseRetryAfter('90', now)?.toISOString(), '2026-11-22T10:01:30.000Z');
 });
 
+test('Retry-After has one parser: delay-seconds or an HTTP date as a delay, negative when past', async () => {
+  const { retryAfterDelayMs } = await import('../src/retry-after.js');
+  const { parseRetryAfter } = await import('../src/probe/retry-after.js');
+  const now = Date.parse('2026-11-22T10:00:00.500Z');
+  assert.equal(retryAfterDelayMs(' 7 ', now), 7000);
+  assert.equal(retryAfterDelayMs(['3', '9'], now), 3000);
+  assert.equal(retryAfterDelayMs('Sun, 22 Nov 2026 10:00:10 GMT', now), 9500);
+  assert.equal(retryAfterDelayMs('Sun, 22 Nov 2026 09:00:00 GMT', now), -3_600_500);
+  for (const v of [undefined, null, '', '  ', 'soon']) assert.equal(retryAfterDelayMs(v, now), null);
+  assert.equal(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now), null);
+  assert.equal(parseRetryAfter('0', now)?.getTime(), now);
+});
+
 test('database faults the tests cannot stage as root (read-only, unwritable, disk full) still read as one plain line', async (t) => {
   const { describeStoreFailure } = await import('../src/store/db.js');
   const dir = tmp(t);

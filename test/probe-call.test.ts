@@ -143,3 +143,15 @@ describe('probe: API call outcomes', () => {
     assert.equal(srv.connections - before, 1);
   });
 });
+
+test('a failed probe has one shape: the contract keys in order, entities failed alike', async () => {
+  const { failedProbe } = await import('../src/probe/failed.js');
+  const error = { code: 'token_rejected', message: 'no client' } as const;
+  assert.equal(
+    JSON.stringify(failedProbe(error, { stage: 'token' })),
+    '{"ok":false,"stage":"token","httpStatus":null,"latencyMs":0,"tokenExpiresAt":null,"error":{"code":"token_rejected","message":"no client"}}',
+  );
+  const full = failedProbe(error, { stage: 'call', httpStatus: 429, latencyMs: 12, tokenExpiresAt: 't', retryAfter: 'r', taxIdentifiers: ['a', 'b'] });
+  assert.deepEqual(Object.keys(full), ['ok', 'stage', 'httpStatus', 'latencyMs', 'tokenExpiresAt', 'error', 'retryAfter', 'entities']);
+  assert.deepEqual(full.entities, ['a', 'b'].map((taxIdentifier) => ({ taxIdentifier, ok: false, httpStatus: null, error })));
+});

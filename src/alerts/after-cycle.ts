@@ -10,7 +10,7 @@ import { processResults, type QueuedEvent } from './process.js';
 import { repostActiveAlerts, type RepostSummary } from './repost.js';
 import { notifierStatus, oldestPendingAt, outboxBacklog } from '../store/outbox.js';
 
-export interface AfterCycleOptions {
+interface AfterCycleOptions {
   /** The run's clock (`--at`): what the state machine sees. */
   now: Date;
   log: Logger;
@@ -18,7 +18,7 @@ export interface AfterCycleOptions {
   deadline?: Date;
 }
 
-export interface AfterCycleSummary {
+interface AfterCycleSummary {
   queued: QueuedEvent[];
   dispatch: DispatchSummary;
   repost: RepostSummary;

@@ -7,13 +7,13 @@ import type { NotifierConfig } from '../config/schema.js';
 import { DEFAULT_GROUP_ABOVE } from '../notifiers/notifier.js';
 
 /** What the planner needs of a due delivery. */
-export interface Groupable {
+interface Groupable {
   notifier: string;
   /** Wall-clock instant the event was queued: every event of one cycle shares it. */
   createdAt: string;
 }
 
-export interface DigestPlan<D extends Groupable> {
+interface DigestPlan<D extends Groupable> {
   digests: D[][];
   singles: D[];
 }

@@ -12,12 +12,13 @@ import { notifyTimeoutMs } from '../config/effective.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import { claim, dueDeliveries, finishAttempt, nextDueAt, releaseDeadClaims, resetBackoff, type AttemptRecord, type DueDelivery } from '../store/outbox.js';
 import { planDigests } from './digest.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface NotifierLookup {
   get(type: string): NotifierPlugin | undefined;
 }
 
-export interface DispatchOptions {
+interface DispatchOptions {
   log: Logger;
   /**
    * Keep going (waiting out backoffs) until this wall-clock instant. Without it: one pass, each
@@ -55,7 +56,7 @@ const LEASE_EXTRA_MS = 30_000;
 const PROCESS_NONCE = randomUUID().slice(0, 8);
 
 /** `host:pid:processNonce.run` of a dispatcher on this host whose process no longer exists. */
-export function ownerIsGone(owner: string): boolean {
+function ownerIsGone(owner: string): boolean {
   const [host, pid, nonce] = owner.split(':');
   if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
   if (Number(pid) === process.pid) return !(nonce ?? '').startsWith(`${PROCESS_NONCE}.`);
@@ -74,17 +75,9 @@ function asNotifyError(err: unknown, notifier: string): NotifyError {
   return new NotifyError(`${notifier}: ${(err as Error)?.message ?? String(err)}`, { code: 'notifier_error', retryable: true });
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Delivers what is due. Never throws for a failed delivery: that is recorded and retried. */
 /** What delivery reads of the config (the daemon hands in a live view that follows reloads). */
-export type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> };
+type DispatchConfig = Pick<Config, 'notifiers' | 'probe'> & Partial<Pick<Config, 'notify'>> & { server?: Pick<Config['server'], 'publicUrl'> };
 
 export async function dispatchPending(db: Db, config: DispatchConfig, opts: DispatchOptions): Promise<DispatchSummary> {
   const clock = opts.clock ?? (() => new Date());
@@ -225,7 +218,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
     const cfg = config.notifiers.find((n) => n.name === list[0]!.notifier);
     const plan = planDigests(list, cfg, !!(cfg && plugins.get(cfg.type)?.sendDigest));
     for (const group of plan.digests) await attemptDigest(group);
-    await forEachLimited(plan.singles, opts.concurrency ?? 4, attempt);
+    await mapLimit(plan.singles, opts.concurrency ?? 4, (d) => attempt(d));
   };
 
   for (;;) {
@@ -250,7 +243,7 @@ export async function dispatchPending(db: Db, config: DispatchConfig, opts: Disp
   return summary;
 }
 
-export interface RunningDispatcher {
+interface RunningDispatcher {
   /** New events were queued: look now rather than at the next tick. */
   kick(): void;
   stop(): Promise<void>;

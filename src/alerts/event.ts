@@ -6,11 +6,10 @@ import { isRemovalReason } from '../config/derived-id.js';
 import { describeExpiry, PROBE_REASON_PREFIX } from '../evaluate.js';
 import type { EventDraft } from './machine.js';
 import type { AlertEvent, Condition } from './types.js';
-
-export const day = (iso: string) => iso.slice(0, 10);
+import { isoDay } from '../iso-day.js';
 
 /** The credential's earliest expiry in words, as evaluation phrases it. */
-export function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
+function expiryPhrase(r: Pick<CredentialResult, 'expiresAt' | 'daysLeft'>): string | null {
   if (!r.expiresAt || r.daysLeft === null) return null;
   return describeExpiry(new Date(r.expiresAt), r.daysLeft);
 }
@@ -25,14 +24,14 @@ function probeProblem(r: CredentialResult): string {
 }
 
 /** Why a condition resolved, in words: "renewed: now expires 2027-11-02". */
-export function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
+function resolvedWhy(draft: EventDraft, condition: Condition, r: CredentialResult): string {
   const rot = r.rotation;
   if (rot?.role === 'predecessor' && (rot.state === 'switched' || rot.state === 'retired')) return `rotated to ${rot.peer}`;
   if (condition === 'probe') return 'probe passes again';
   // A discovered file that is gone: nothing left to act on, and that is the news.
   const removal = r.reasons.find(isRemovalReason);
   if (removal) return removal;
-  const expires = r.expiresAt ? `now expires ${day(r.expiresAt)}` : null;
+  const expires = r.expiresAt ? `now expires ${isoDay(r.expiresAt)}` : null;
   if (draft.renewed === 'certificate') return `renewed (new certificate)${expires ? `: ${expires}` : ''}`;
   if (draft.renewed === 'expiry') return `renewed${expires ? `: ${expires}` : ''}`;
   return `no longer needs action${expires ? `: ${expires}` : ''}`;
@@ -94,7 +93,7 @@ export function credentialRef(cred: Pick<CredentialConfig, 'owner' | 'runbook' |
   return ref;
 }
 
-export interface BuildInput {
+interface BuildInput {
   draft: EventDraft;
   condition: Condition;
   result: CredentialResult;

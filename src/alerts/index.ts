@@ -1,10 +1,7 @@
-// What the rest of credwatch calls: cycle → processResults, then dispatchPending (or the daemon's
-// startDispatcher), repostActiveAlerts for Alertmanager, sendTestEvent for `notify test`,
-// notificationCounts / notifierStatus for metrics and `status`.
-export { processResults, routeFor, type QueuedEvent } from './process.js';
-export { dispatchPending, startDispatcher, type DispatchOptions, type DispatchSummary, type RunningDispatcher } from './dispatch.js';
-export { sendTestEvent, type TestOutcome } from './test-event.js';
-export { repostActiveAlerts, type RepostSummary } from './repost.js';
-export { notificationCounts, notifierStatus, oldestPendingAt, outboxBacklog, pruneOutbox, type NotificationCount, type NotifierStatus } from '../store/outbox.js';
-export type { AlertEvent, Condition, Level, Severity } from './types.js';
-export { notifyAfterCycle, notifierProblemLines, outboxOldestPendingSeconds, outboxStatusLine, type AfterCycleSummary } from './after-cycle.js';
+// What the daemon's alert stage calls: processResults after a cycle, startDispatcher,
+// repostActiveAlerts for Alertmanager, and the outbox figures for metrics.
+export { processResults } from './process.js';
+export { startDispatcher } from './dispatch.js';
+export { repostActiveAlerts } from './repost.js';
+export { notificationCounts, outboxBacklog } from '../store/outbox.js';
+export { outboxOldestPendingSeconds } from './after-cycle.js';

@@ -2,10 +2,10 @@
 // so at most one event each. Read DECISIONS top to bottom: the first row that matches decides.
 import type { AlertState, ConditionInput, Level, MachineSettings, Severity } from './types.js';
 
-export type Decision = 'track' | 'fire' | 'resolve' | 'remind' | 'repeat' | 'silence' | 'none';
+type Decision = 'track' | 'fire' | 'resolve' | 'remind' | 'repeat' | 'silence' | 'none';
 
 /** How a renewal was noticed: a later expiry, or a certificate fingerprint not seen before. */
-export type Renewal = 'expiry' | 'certificate';
+type Renewal = 'expiry' | 'certificate';
 
 /** Everything a row may look at, computed once from the previous state, the input and the clock. */
 export interface Situation {
@@ -70,7 +70,7 @@ export interface EventDraft {
   mark: number | null;
 }
 
-export interface Step {
+interface Step {
   row: Row;
   situation: Situation;
   next: AlertState;

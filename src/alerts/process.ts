@@ -23,7 +23,7 @@ export function routeFor(credential: Pick<CredentialConfig, 'notify'> | undefine
 const outOfUse = (r: CredentialResult) => r.rotation?.role === 'predecessor' && (r.rotation.state === 'switched' || r.rotation.state === 'retired');
 
 /** What each condition of a result looks like to the state machine; probe only when there is a probe result. */
-export function conditionInputs(r: CredentialResult): [Condition, ConditionInput][] {
+function conditionInputs(r: CredentialResult): [Condition, ConditionInput][] {
   const out: [Condition, ConditionInput][] = [
     [
       'expiry',

@@ -8,9 +8,9 @@ import { eventNotifiers, insertEvent } from '../store/outbox.js';
 import type { AlertEvent, Condition, Severity } from './types.js';
 import { parentIdOf } from '../config/derived-id.js';
 
-export const REMOVED_REASON = 'removed from the configuration';
+const REMOVED_REASON = 'removed from the configuration';
 
-export interface RemovedResolution {
+interface RemovedResolution {
   event: AlertEvent;
   condition: Condition;
   notifiers: string[];

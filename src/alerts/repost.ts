@@ -11,7 +11,7 @@ import { notifyTimeoutMs } from '../config/effective.js';
 import { routeFor } from './process.js';
 import { activeAlerts } from '../store/alert-state.js';
 
-export interface RepostOptions {
+interface RepostOptions {
   log: Logger;
   /** Wall clock. */
   now?: Date;

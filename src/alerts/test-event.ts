@@ -10,12 +10,12 @@ import { recordAttempt } from '../store/outbox.js';
 import type { NotifierLookup } from './dispatch.js';
 import type { AlertEvent } from './types.js';
 
-export type TestOutcome =
+type TestOutcome =
   | { status: 'delivered'; event: AlertEvent }
   | { status: 'failed'; event: AlertEvent; code: string; message: string; retryable: boolean }
   | { status: 'unknown_notifier'; message: string };
 
-export interface TestOptions {
+interface TestOptions {
   log: Logger;
   /** When given, the attempt is recorded (and counted for metrics). */
   db?: Db;

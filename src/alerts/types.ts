@@ -2,7 +2,7 @@
 // itself is the leaf ../alert-event.ts, shared with the notifiers.
 import type { Level } from '../alert-event.js';
 
-export { CONDITIONS, type Condition, type Level, type Severity, type EventType, type AlertEvent } from '../alert-event.js';
+export { CONDITIONS, type Condition, type Level, type Severity, type AlertEvent } from '../alert-event.js';
 
 /** What has been announced for one condition of one credential (a row of `alert_state`). */
 export interface AlertState {

@@ -5,7 +5,7 @@ import { endAck, hasActiveAlert, putAck } from '../store/acks.js';
 import { ackText } from '../ack.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
 
-export interface AckOptions extends GlobalOptions {
+interface AckOptions extends GlobalOptions {
   until?: string;
   note?: string;
   by?: string;

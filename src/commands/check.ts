@@ -13,7 +13,7 @@ import { parentIdOf } from '../config/derived-id.js';
 import { outputFormat, thresholdsFor } from './format.js';
 import { startProgress } from './progress.js';
 
-export interface CheckOptions extends GlobalOptions {
+interface CheckOptions extends GlobalOptions {
   json?: boolean;
   only?: string[];
   at?: string;

@@ -3,8 +3,8 @@ import type { ThresholdsFor } from '../render/nagios.js';
 import { UsageError } from './common.js';
 import { effectiveThresholds } from '../config/effective.js';
 
-export const FORMATS = ['table', 'json', 'nagios'] as const;
-export type Format = (typeof FORMATS)[number];
+const FORMATS = ['table', 'json', 'nagios'] as const;
+type Format = (typeof FORMATS)[number];
 
 /** `--format table|json|nagios`; `--json` is `--format json`. */
 export function outputFormat(opts: { json?: boolean; format?: string }): Format {

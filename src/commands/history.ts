@@ -2,22 +2,23 @@ import { openDatabase } from '../store/db.js';
 import { hasHistory, resultsSince, type StoredResult } from '../store/results.js';
 import { DAY_MS } from '../evaluate.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
+import { isoDay } from '../iso-day.js';
 
-export interface HistoryOptions extends GlobalOptions {
+interface HistoryOptions extends GlobalOptions {
   days?: string;
   json?: boolean;
 }
 
-export const DEFAULT_HISTORY_DAYS = 30;
+const DEFAULT_HISTORY_DAYS = 30;
 
-export function parseDays(text: string | undefined): number {
+function parseDays(text: string | undefined): number {
   if (text === undefined) return DEFAULT_HISTORY_DAYS;
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 36500) throw new UsageError(`--days ${text}: expected a whole number of days from 1 to 36500`);
   return Number(text);
 }
 
 /** One recorded check of the credential, as `history --json` prints it. */
-export function historyEntry(r: StoredResult) {
+function historyEntry(r: StoredResult) {
   return {
     checkedAt: r.checkedAt,
     status: r.status,
@@ -33,8 +34,8 @@ function probeText(r: StoredResult): string {
   return r.probe.ok ? `ok ${r.probe.latencyMs}ms` : (r.probe.error?.code ?? `failed at ${r.probe.stage}`);
 }
 
-export function renderHistoryTable(id: string, days: number, rows: StoredResult[]): string {
-  const cells = rows.map((r) => [r.checkedAt.slice(0, 19).replace('T', ' '), r.status, r.daysLeft === null ? '-' : String(r.daysLeft), r.expiresAt?.slice(0, 10) ?? '-', probeText(r), r.reasons[0] ?? '']);
+function renderHistoryTable(id: string, days: number, rows: StoredResult[]): string {
+  const cells = rows.map((r) => [r.checkedAt.slice(0, 19).replace('T', ' '), r.status, r.daysLeft === null ? '-' : String(r.daysLeft), r.expiresAt ? isoDay(r.expiresAt) : '-', probeText(r), r.reasons[0] ?? '']);
   const header = ['CHECKED AT (UTC)', 'STATUS', 'DAYS', 'EXPIRES', 'PROBE', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -5,7 +5,7 @@ import { buildPlan, renderPlan } from '../plan.js';
 import { parseAt } from './check.js';
 import { EXIT, loadOrReport, UsageError, type GlobalOptions } from './common.js';
 
-export interface PlanOptions extends GlobalOptions {
+interface PlanOptions extends GlobalOptions {
   json?: boolean;
   only?: string[];
   at?: string;

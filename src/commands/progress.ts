@@ -2,12 +2,12 @@
 // the first two seconds (most checks are done by then), nothing at all when stderr is not a
 // terminal (cron, CI, pipes keep their logs clean).
 
-export interface ProgressStream {
+interface ProgressStream {
   isTTY?: boolean;
   write(text: string): unknown;
 }
 
-export interface ProgressOptions {
+interface ProgressOptions {
   /** Quiet this long before the first line. */
   delayMs?: number;
   /** Redraw at most this often. */
@@ -15,13 +15,13 @@ export interface ProgressOptions {
   clock?: () => number;
 }
 
-export interface Progress {
+interface Progress {
   update(done: number, total: number): void;
   /** Clears the line (if one was drawn) and stops the timer. */
   stop(): void;
 }
 
-export const PROGRESS_DELAY_MS = 2000;
+const PROGRESS_DELAY_MS = 2000;
 
 export function progressLine(done: number, total: number, elapsedMs: number): string {
   return `checking: ${done}/${total} credential${total === 1 ? '' : 's'} done, ${(elapsedMs / 1000).toFixed(1)} s`;

@@ -43,7 +43,7 @@ export function recordedReport(config: Config, db: Db, only?: readonly string[])
   return { checkedAt: checkedAt || new Date(0).toISOString(), summary: summarize(credentials), credentials };
 }
 
-export interface StatusOptions extends GlobalOptions {
+interface StatusOptions extends GlobalOptions {
   json?: boolean;
   only?: string[];
   format?: string;

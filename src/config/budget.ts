@@ -5,11 +5,11 @@ import { countCronRuns } from './cron-count.js';
 import { effectiveSettings } from './effective.js';
 import type { Config, ConfigProblem } from './schema.js';
 
-export const PROJECTION_DAYS = 30;
+const PROJECTION_DAYS = 30;
 /** A token's life when the provider does not say (Clara documents 86400 s). */
-export const DEFAULT_TOKEN_LIFETIME_MS = 86_400_000;
+const DEFAULT_TOKEN_LIFETIME_MS = 86_400_000;
 
-export interface RequestProjection {
+interface RequestProjection {
   id: string;
   /** `credentials[2]`: where the credential is in the config. */
   path: string;

@@ -1,7 +1,7 @@
 import type { Config, CredentialConfig } from './schema.js';
 
 /** What one credential runs with: its own overrides, else the global settings. */
-export interface EffectiveSettings {
+interface EffectiveSettings {
   warningDays: number;
   criticalDays: number;
   /** `probe.timeoutMs`. */

@@ -28,8 +28,8 @@ const yearOutOfRange = (s: string) => {
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Years a credential date may have: `0027-03-01` is a typo, not the year 27 (nor 1927). */
-export const MIN_YEAR = 1970;
-export const MAX_YEAR = 9999;
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
 const inRange = (d: Date) => d.getUTCFullYear() >= MIN_YEAR && d.getUTCFullYear() <= MAX_YEAR;
 
 /** Parses the contract's dates: a date alone means 00:00 UTC. Returns null when not a valid date. */
@@ -69,9 +69,21 @@ export const durationSchema = () =>
     return ms;
   });
 
+/** A whole number from `min` to `max`, with the config's wording. */
+export const int = (min: number, max: number) =>
+  z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+/** A probe's deadline in ms: the one bound for `probe.timeoutMs`, per-credential and `tls` timeouts. */
+export const timeoutMsSchema = () => int(100, 600000);
+/** `probe.failuresBeforeAlert`, global or per credential. */
+export const failuresBeforeAlertSchema = () => int(1, 100);
+
+/** https:// URLs only: where a kind sends a credential (a token endpoint, an API). */
+export const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
 export const probeOverrides = {
-  timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
-  failuresBeforeAlert: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+  timeoutMs: timeoutMsSchema().optional(),
+  failuresBeforeAlert: failuresBeforeAlertSchema().optional(),
   /** Least time between two probes (ms); overrides the global `probe.interval`. */
   interval: durationSchema().optional(),
   /** Requests per calendar month (UTC) this credential's probes may make. */

@@ -7,7 +7,7 @@ import { schemaHelpers } from './helpers.js';
 import { credentialSchema, notifierSchemaOf, secretFileFields } from './load.js';
 import { topLevelSchema } from './schema.js';
 
-export const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
+const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
 
 type Json = Record<string, unknown>;
 

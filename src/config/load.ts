@@ -22,7 +22,7 @@ import { registerConfigSecrets } from './secrets.js';
 import { budgetProblems, projectRequests } from './budget.js';
 import { checkRotations } from './rotation.js';
 
-export const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
+const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
 /** `--config FILE`, else `$CREDWATCH_CONFIG`, else `./credwatch.yaml`. */
 export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -48,7 +48,7 @@ function yamlErrorPosition(text: string): string {
 }
 
 /** Values a config may expand to (after YAML aliases): 10,000 credentials take about 200,000. */
-export const MAX_CONFIG_NODES = 2_000_000;
+const MAX_CONFIG_NODES = 2_000_000;
 
 /** True when walking `data` (aliases followed as often as they are used) visits at most `budget` values. */
 function withinNodeBudget(data: unknown, budget: number): boolean {
@@ -220,7 +220,7 @@ function lint(config: Config): ConfigProblem[] {
 const NON_DEDUPLICATING = new Set(['slack', 'email', 'webhook']);
 
 /** With `ha: true`, every notifier that would page once per replica, and a missing Alertmanager. */
-export function haProblems(config: Pick<Config, 'ha' | 'notifiers'>): ConfigProblem[] {
+function haProblems(config: Pick<Config, 'ha' | 'notifiers'>): ConfigProblem[] {
   if (!config.ha) return [];
   const out: ConfigProblem[] = config.notifiers.flatMap((n, i) =>
     NON_DEDUPLICATING.has(n.type)
@@ -234,7 +234,7 @@ export function haProblems(config: Pick<Config, 'ha' | 'notifiers'>): ConfigProb
 }
 
 /** Credentials with no `notify` of their own and no `defaults.notify` to fall back on. */
-export function unroutedCredentials(config: Pick<Config, 'credentials' | 'defaults'>): string[] {
+function unroutedCredentials(config: Pick<Config, 'credentials' | 'defaults'>): string[] {
   if (config.defaults.notify.length) return [];
   return config.credentials.filter((c) => c.notify === undefined).map((c) => c.id);
 }
@@ -334,7 +334,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 
 
 /** A load that did not throw: the config and its warnings, or every error problem. */
-export type LoadOutcome = ({ ok: true } & LoadedConfig) | { ok: false; errors: ConfigProblem[] };
+type LoadOutcome = ({ ok: true } & LoadedConfig) | { ok: false; errors: ConfigProblem[] };
 
 /** loadConfig for callers that report problems themselves (the CLI to stderr, the daemon to its log). */
 export function tryLoadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadOutcome {
@@ -345,5 +345,3 @@ export function tryLoadConfig(file: string, env: NodeJS.ProcessEnv = process.env
     return { ok: false, errors: err.problems.filter((p) => p.level === 'error') };
   }
 }
-
-export { pathString };

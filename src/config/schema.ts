@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import cron from 'node-cron';
-import { durationSchema, type probeOverrides, type SchemaHelpers } from './helpers.js';
+import { durationSchema, failuresBeforeAlertSchema, int, timeoutMsSchema, type probeOverrides, type SchemaHelpers } from './helpers.js';
 import { CONFIG_INVALID, CredwatchError } from '../errors.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
@@ -19,9 +19,6 @@ export class ConfigError extends CredwatchError<typeof CONFIG_INVALID> {
 
 export const formatProblem = (p: ConfigProblem): string => (p.path ? `${p.path}: ${p.message}` : p.message);
 
-const int = (min: number, max: number) =>
-  z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-
 export const thresholdsSchema = z.strictObject({
   warningDays: int(0, 3650).default(30),
   criticalDays: int(0, 3650).default(7),
@@ -30,14 +27,14 @@ export const thresholdsSchema = z.strictObject({
 });
 
 export const probeDefaultsSchema = z.strictObject({
-  timeoutMs: int(100, 600000).default(10000),
+  timeoutMs: timeoutMsSchema().default(10000),
   concurrency: int(1, 1000).default(8),
-  failuresBeforeAlert: int(1, 100).default(2),
+  failuresBeforeAlert: failuresBeforeAlertSchema().default(2),
   /** Least time between two probes of one credential (ms); unset: every cycle. */
   interval: durationSchema().optional(),
 });
 
-export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /** Ids go into metric labels, alert keys and file-friendly places: keep them short. */
 export const MAX_ID_LENGTH = 128;
 
@@ -76,9 +73,6 @@ export const commonNotifierShape = {
 
 /** A parsed notifier of any type: its name and type, and whatever its plugin's schema adds. */
 export type NotifierConfig = z.output<z.ZodObject<typeof commonNotifierShape>> & { [key: string]: unknown };
-
-export type Thresholds = z.output<typeof thresholdsSchema>;
-export type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
 
 /** server.token's minimum length. */
 const MIN_TOKEN_LENGTH = 16;

@@ -21,7 +21,7 @@ export interface AlertStage {
 }
 
 /** How often the dispatcher looks for due retries when nothing wakes it. */
-export const DISPATCH_INTERVAL_MS = 30_000;
+const DISPATCH_INTERVAL_MS = 30_000;
 
 /**
  * `config` is read on every use, so a SIGHUP that changes notifiers or routes takes effect

@@ -20,17 +20,17 @@ import { CycleRunner, type CycleReason } from './runner.js';
 import { Schedule } from './schedule.js';
 import { ReportCache } from './report-cache.js';
 
-export interface DaemonOptions {
+interface DaemonOptions {
   config: Config;
   log: Logger;
   /** How long SIGTERM waits for the cycle in flight before abandoning it (its transaction never started or is atomic). */
   shutdownGraceMs?: number;
 }
 
-export const SHUTDOWN_GRACE_MS = 4000;
+const SHUTDOWN_GRACE_MS = 4000;
 
 /** The daemon's SQLite lock wait: short, so no statement blocks the event loop for long. */
-export const DAEMON_BUSY_TIMEOUT_MS = 100;
+const DAEMON_BUSY_TIMEOUT_MS = 100;
 /** A cycle that met another process's lock runs again after this long. */
 const BUSY_RETRY_MS = 2000;
 /** A lock held by someone else this long makes /healthz unhealthy. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-export interface SignalTarget {
+interface SignalTarget {
   reload(): Promise<void>;
   shutdown(signal: string): Promise<void>;
 }

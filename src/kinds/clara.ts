@@ -3,8 +3,10 @@ import type { CredentialOf, Kind } from './kind.js';
 import type { SchemaHelpers } from '../config/helpers.js';
 import { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
+import { isoDay } from '../iso-day.js';
 import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './pem.js';
 import type { ProbeContext } from '../probe/context.js';
+import { failedProbe } from '../probe/failed.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
 import { CredwatchError } from '../errors.js';
@@ -14,10 +16,10 @@ const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe =
   (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 /** Clara API projects live at most 360 days (seeds/clara-api-authentication.txt). */
-export const CLARA_MAX_VALIDITY_DAYS = 360;
+const CLARA_MAX_VALIDITY_DAYS = 360;
 const DAY_MS = 86_400_000;
 
-export const CLARA_COUNTRIES = ['mx', 'br', 'co'] as const;
+const CLARA_COUNTRIES = ['mx', 'br', 'co'] as const;
 
 export type ClaraCredential = CredentialOf<'clara-project', typeof schema>;
 
@@ -26,10 +28,9 @@ export function projectExpiry(cred: Pick<ClaraCredential, 'createdAt' | 'validit
   return cred.expiresAt ?? new Date(cred.createdAt.getTime() + (cred.validityDays ?? CLARA_MAX_VALIDITY_DAYS) * DAY_MS);
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** What the Clara dashboard's one-time "Client Credentials (JSON)" download holds. */
-export interface ClaraClientCredentials {
+interface ClaraClientCredentials {
   clientId: string;
   clientSecret: string;
   scopes: string[];
@@ -78,7 +79,7 @@ export function parseClaraCredentials(text: string): ClaraClientCredentials {
  * The one reader of `credentialsFile`, for inspection and probe alike: read (regular file,
  * size-capped) and parsed, every failure an `InspectError` whose message names the file.
  */
-export function readClaraCredentials(file: string): ClaraClientCredentials {
+function readClaraCredentials(file: string): ClaraClientCredentials {
   const text = readLocalFile(file, 'credentialsFile').toString('utf8');
   try {
     return parseClaraCredentials(text);
@@ -87,7 +88,7 @@ export function readClaraCredentials(file: string): ClaraClientCredentials {
   }
 }
 
-export const CLARA_DEFAULT_PATH = '/api/v3/transactions';
+const CLARA_DEFAULT_PATH = '/api/v3/transactions';
 
 /** The parts of a clara-project credential the probe needs. */
 export type ClaraProbeCredential = Pick<
@@ -96,7 +97,7 @@ export type ClaraProbeCredential = Pick<
 >;
 
 /** Country endpoints from the provider's docs; `baseUrl` overrides (a sandbox, a test server). */
-export const claraBaseUrl = (c: Pick<ClaraCredential, 'country' | 'baseUrl'>) => c.baseUrl ?? `https://public-api.${c.country}.clara.com`;
+const claraBaseUrl = (c: Pick<ClaraCredential, 'country' | 'baseUrl'>) => c.baseUrl ?? `https://public-api.${c.country}.clara.com`;
 
 const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
 
@@ -127,15 +128,7 @@ export async function probeClara(cred: ClaraProbeCredential, ctx: ProbeContext, 
     client = clientCredentials(cred);
   } catch (err) {
     const e = err as ProbeError;
-    return {
-      ok: false,
-      stage: e.stage,
-      httpStatus: null,
-      latencyMs: 0,
-      tokenExpiresAt: null,
-      error: e.info(),
-      ...(taxIds.length ? { entities: taxIds.map((taxIdentifier) => ({ taxIdentifier, ok: false, httpStatus: null, error: e.info() })) } : {}),
-    };
+    return failedProbe(e.info(), { stage: e.stage, taxIdentifiers: taxIds.length ? taxIds : undefined });
   }
   return runBearerProbe(
     {

@@ -6,6 +6,7 @@ import { emptyObservation, type ProbeResult } from '../types.js';
 import { guarded, readCertificateChain } from './pem.js';
 import type { ProbeCall, ProbeOptions, TokenSource } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from './environment-lint.js';
+import { httpsUrl } from '../config/helpers.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -15,8 +16,6 @@ const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe =
 export const CLARUS_TOKEN_URL = 'https://clarus-api.com/oauth/token';
 
 export type ClarusCredential = CredentialOf<'clarus', typeof schema>;
-
-const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
 function tokenSource(cred: ClarusCredential, headers: Record<string, string>): TokenSource {
   if (cred.token) return { type: 'static', token: cred.token };

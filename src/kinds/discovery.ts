@@ -9,7 +9,7 @@ import type { InspectContext } from './kind.js';
 import { kinds } from './index.js';
 import { retainDiscoveryCache } from './file-discovery.js';
 
-export interface DiscoveredCredentials {
+interface DiscoveredCredentials {
   /** What the cycle inspects, in config order; an entry's derived credentials follow it. */
   credentials: CredentialConfig[];
   /** One `ok` result per derived credential that disappeared since the last recorded cycle. */

@@ -13,10 +13,10 @@ import { summarize } from './pem.js';
 import { readCertificateFile } from './formats.js';
 
 /** What a folder entry picks up: certificate files by their usual names (the content decides the format). */
-export const CERTIFICATE_EXTENSIONS = ['.pem', '.crt', '.cer', '.der', '.p7b', '.p7c', '.p12', '.pfx'] as const;
+const CERTIFICATE_EXTENSIONS = ['.pem', '.crt', '.cer', '.der', '.p7b', '.p7c', '.p12', '.pfx'] as const;
 
 const WILDCARD = /[*?]/;
-export const isGlob = (entry: string) => WILDCARD.test(entry);
+const isGlob = (entry: string) => WILDCARD.test(entry);
 
 /** One certificate of a file, as kept between cycles: identity and dates, never key material. */
 export interface KeptCertificate {
@@ -37,7 +37,7 @@ export interface FoundFile {
   parsed: ParsedFile;
 }
 
-export interface Discovered {
+interface Discovered {
   /** Sorted by path. */
   files: FoundFile[];
   /** The folder ids are relative to: the deepest one holding every entry's fixed part. */
@@ -134,7 +134,7 @@ async function runAsync(w: Walk, errors: string[]): Promise<void> {
   }
 }
 
-export interface ListedEntry {
+interface ListedEntry {
   /** The fixed part the entry's files are found under. */
   base: string;
   files: string[];

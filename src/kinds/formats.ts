@@ -10,9 +10,9 @@ import type { Finding } from '../types.js';
 import type { Secret } from '../secret.js';
 import { InspectError, readCertificateChain, readLocalFile } from './pem.js';
 
-export type CertificateFormat = 'pem' | 'der' | 'pkcs12' | 'pkcs7';
+type CertificateFormat = 'pem' | 'der' | 'pkcs12' | 'pkcs7';
 
-export interface CertificateFile {
+interface CertificateFile {
   format: CertificateFormat;
   /** File order; for PKCS#12 the certificate of the key inside comes first. */
   certificates: X509Certificate[];
@@ -20,7 +20,7 @@ export interface CertificateFile {
   findings: Finding[];
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   /** PKCS#12 password (`password` / `passwordFile`). */
   password?: Secret;
   what?: string;

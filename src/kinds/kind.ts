@@ -14,7 +14,7 @@ export interface InspectContext {
 }
 
 /** What one probe costs in requests: its test calls, and whether it needs a token from an endpoint. */
-export interface ProbeCost {
+interface ProbeCost {
   calls: number;
   /** True when the probe asks a token endpoint (once per token lifetime while cached). */
   token: boolean;

@@ -6,14 +6,13 @@ import { emptyObservation, type ProbeResult } from '../types.js';
 import { guarded, inspectCertificateFile, readCertificateChain } from './pem.js';
 import type { ProbeOptions } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from './environment-lint.js';
+import { httpsUrl } from '../config/helpers.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
   (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
 export type OAuth2Credential = CredentialOf<'oauth2', typeof schema>;
-
-const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
 /**
  * Client credentials for any provider: the token (over mTLS when a certificate is set), then

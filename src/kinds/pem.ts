@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import type { CertificateSummary, Expiry, Finding, Observation } from '../types.js';
 import { readFailure, readFailureCode, readRegularFile } from '../read-failure.js';
 import { CredwatchError, inspectFailure, type FileErrorCode } from '../errors.js';
+import { byFileVersion } from './file-memo.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
 export class InspectError extends CredwatchError<FileErrorCode> {
@@ -95,8 +96,8 @@ export function readCertificateChain(file: string, what = 'certificate'): X509Ce
   return certs;
 }
 
-export const certNotAfter = (c: X509Certificate): Date => new Date(c.validTo);
-export const certNotBefore = (c: X509Certificate): Date => new Date(c.validFrom);
+const certNotAfter = (c: X509Certificate): Date => new Date(c.validTo);
+const certNotBefore = (c: X509Certificate): Date => new Date(c.validFrom);
 
 /** `certificate` for the first certificate of a file, `chain[1]`… for the ones after it. */
 export function chainSource(base: string, index: number): string {
@@ -107,13 +108,13 @@ export function chainSource(base: string, index: number): string {
 const dn = (text: string | undefined) => (text ?? '').replace(/\n/g, ', ');
 
 /** A certificate's common name, or null (an empty subject, or one without CN). */
-export function commonName(c: X509Certificate): string | null {
+function commonName(c: X509Certificate): string | null {
   const cn = (c.subject ?? '').split('\n').find((part) => part.startsWith('CN='));
   return cn ? cn.slice(3) : null;
 }
 
 /** How reasons name the certificate at `index` of a file with `count`: position and CN (else serial). */
-export function certificateLabel(base: string, c: X509Certificate, index: number, count: number): string {
+function certificateLabel(base: string, c: X509Certificate, index: number, count: number): string {
   if (count <= 1) return base;
   const cn = commonName(c);
   return `${base} ${index + 1} of ${count} (${cn ? `CN=${cn}` : `serial ${c.serialNumber}`})`;
@@ -143,7 +144,7 @@ export function describeChain(certs: readonly X509Certificate[], base: string): 
   return { expiries, certificates };
 }
 
-export function readPrivateKey(file: string, what = 'private key'): KeyObject {
+function readPrivateKey(file: string, what = 'private key'): KeyObject {
   const buf = readLocalFile(file, what);
   try {
     return createPrivateKey(buf);
@@ -155,35 +156,12 @@ export function readPrivateKey(file: string, what = 'private key'): KeyObject {
 }
 
 /**
- * Whether the key file matches the certificate, remembered per certificate and key file version:
- * parsing a private key is most of an inspection's CPU, and a daemon sees the same pair every cycle.
- */
-const matched = new Map<string, boolean>();
-const MATCH_CACHE_MAX = 20_000;
-
-function keyMatches(cert: X509Certificate, keyFile: string, what: string): boolean {
-  let st;
-  try {
-    st = statSync(keyFile);
-  } catch {
-    return cert.checkPrivateKey(readPrivateKey(keyFile, what)); // throws, naming the file and the problem
-  }
-  const id = `${cert.fingerprint256}\0${keyFile}\0${st.ino}:${st.size}:${st.mtimeMs}`;
-  const known = matched.get(id);
-  if (known !== undefined) return known;
-  const ok = cert.checkPrivateKey(readPrivateKey(keyFile, what));
-  if (matched.size >= MATCH_CACHE_MAX) matched.clear();
-  matched.set(id, ok);
-  return ok;
-}
-
-/**
  * Checks a private key file against a certificate: that it matches (critical otherwise) and that
  * no one but the owner can read it (warning otherwise).
  */
 export function checkKey(cert: X509Certificate, keyFile: string, what = 'private key'): Finding[] {
   const findings: Finding[] = [];
-  if (!keyMatches(cert, keyFile, what)) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
+  if (!cert.checkPrivateKey(readPrivateKey(keyFile, what))) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
   const mode = statSync(keyFile).mode & 0o777;
   if (mode & 0o077) {
     findings.push({ level: 'warning', reason: `${what} ${keyFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it` });
@@ -193,11 +171,13 @@ export function checkKey(cert: X509Certificate, keyFile: string, what = 'private
 
 /** Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project and oauth2. */
 export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation): void {
-  const chain = readCertificateChain(certFile);
-  const { expiries, certificates } = describeChain(chain, source);
-  obs.expiries.push(...expiries);
-  obs.certificates.push(...certificates);
-  if (keyFile) obs.findings.push(...checkKey(chain[0]!, keyFile));
+  const seen = byFileVersion(`pem\0${certFile}\0${keyFile ?? ''}\0${source}`, [certFile, keyFile], () => {
+    const chain = readCertificateChain(certFile);
+    return { ...describeChain(chain, source), findings: keyFile ? checkKey(chain[0]!, keyFile) : [] };
+  });
+  obs.expiries.push(...seen.expiries);
+  obs.certificates.push(...seen.certificates);
+  obs.findings.push(...seen.findings);
 }
 
 /** Runs an inspection, turning any thrown error into `observation.error` (status `error`). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CredentialOf, Kind } from './kind.js';
-import type { SchemaHelpers } from '../config/helpers.js';
+import { timeoutMsSchema, type SchemaHelpers } from '../config/helpers.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
@@ -10,7 +10,7 @@ import { inspectFailure } from '../errors.js';
 
 export type TlsCredential = CredentialOf<'tls', typeof schema>;
 
-export const TLS_DEFAULT_TIMEOUT_MS = 10_000;
+const TLS_DEFAULT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_PORT: Record<StartTlsProtocol | 'tls', number> = { tls: 443, smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
 
@@ -20,7 +20,7 @@ const HOST = /^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+)(?::(\d{1,5}))?$/;
 
 /** `mail.example.com:587` → host and port; the port defaults as for `host`. */
-export function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
+function parseHostPort(entry: string, cred: Pick<TlsCredential, 'port' | 'starttls'>): { host: string; port: number } | null {
   const m = HOST_PORT.exec(entry);
   if (!m) return null;
   const port = m[2] === undefined ? effectivePort(cred) : Number(m[2]);
@@ -48,7 +48,7 @@ const schema = (h: SchemaHelpers) =>
     starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
     servername: z.string().min(1, 'must not be empty').optional(),
     ca: h.file().optional(),
-    timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+    timeoutMs: timeoutMsSchema().optional(),
   });
 
 /**

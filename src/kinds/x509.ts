@@ -6,6 +6,7 @@ import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation, type Observation } from '../types.js';
 import { chainSource, checkKey, describeChain, guarded } from './pem.js';
 import { readCertificateFile } from './formats.js';
+import { byFileVersion, secretPart } from './file-memo.js';
 import { discoverFiles, entryProblems, relativeName, type FoundFile, type KeptCertificate, type ParsedFile } from './file-discovery.js';
 
 export type X509Credential = CredentialOf<'x509', typeof schema>;
@@ -18,7 +19,7 @@ type Discovery =
 type WithDiscovery = X509Credential & { [DISCOVERED]?: Discovery };
 
 /** Lower case, runs of anything but [a-z0-9._-] as one `-`: "DigiCert Global Root G2" → `digicert-global-root-g2`. */
-export function cnSlug(cn: string): string {
+function cnSlug(cn: string): string {
   return cn
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
@@ -26,7 +27,7 @@ export function cnSlug(cn: string): string {
 }
 
 /** `#cn-slug` per certificate; `serial-<hex>` without a CN; `~<serial>` appended where two share a CN. */
-export function splitNames(certs: readonly KeptCertificate[]): string[] {
+function splitNames(certs: readonly KeptCertificate[]): string[] {
   const base = certs.map((c) => (c.cn && cnSlug(c.cn)) || `serial-${c.summary.serial.toLowerCase()}`);
   const count = new Map<string, number>();
   for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
@@ -96,12 +97,16 @@ export const x509Kind: Kind<X509Credential> = {
     }
     if (!cred.path) return obs;
     return guarded(obs, () => {
-      const file = readCertificateFile(cred.path!, { password: cred.password });
-      const { expiries, certificates } = describeChain(file.certificates, 'certificate');
-      obs.expiries.push(...expiries);
-      obs.certificates.push(...certificates);
-      obs.findings.push(...file.findings);
-      if (cred.key) obs.findings.push(...checkKey(file.certificates[0]!, cred.key));
+      const key = `x509\0${cred.path}\0${cred.key ?? ''}\0${secretPart(cred.password?.reveal())}`;
+      const seen = byFileVersion(key, [cred.path, cred.key], () => {
+        const file = readCertificateFile(cred.path!, { password: cred.password });
+        const { expiries, certificates } = describeChain(file.certificates, 'certificate');
+        const findings = cred.key ? [...file.findings, ...checkKey(file.certificates[0]!, cred.key)] : file.findings;
+        return { expiries, certificates, findings };
+      });
+      obs.expiries.push(...seen.expiries);
+      obs.certificates.push(...seen.certificates);
+      obs.findings.push(...seen.findings);
     });
   },
   lint: (creds) =>

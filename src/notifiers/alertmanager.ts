@@ -2,7 +2,6 @@
 // firing alert is posted with an `endsAt` a little in the future and re-posted every cycle while
 // active (the `refresh` hook, run by alerts/repost.ts); a resolve posts the same labels with `endsAt` now.
 import { z } from 'zod';
-import { Agent } from 'undici';
 import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import { NotifyError, isNotifyError, type NotifierConfigOf, type NotifierPlugin } from './notifier.js';
@@ -13,7 +12,7 @@ import { readFailure, readRegularFile } from '../read-failure.js';
 export type AlertmanagerConfig = NotifierConfigOf<'alertmanager', typeof schema>;
 
 /** Alertmanager's PostableAlert. */
-export interface PostableAlert {
+interface PostableAlert {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
   startsAt?: string;
@@ -21,10 +20,10 @@ export interface PostableAlert {
   generatorURL?: string;
 }
 
-export const ALERTNAME: Readonly<Record<Condition, string>> = { expiry: 'CredentialExpiry', probe: 'CredentialProbeFailure' };
+const ALERTNAME: Readonly<Record<Condition, string>> = { expiry: 'CredentialExpiry', probe: 'CredentialProbeFailure' };
 
 /** Prometheus convention: routes match `severity="warning"` or `"critical"`; credwatch's own level is `status`. */
-export const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critical'>> = {
+const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critical'>> = {
   warning: 'warning',
   critical: 'critical',
   expired: 'critical',
@@ -32,9 +31,9 @@ export const PROMETHEUS_SEVERITY: Readonly<Record<Severity, 'warning' | 'critica
 };
 
 /** How long a posted firing alert stays active without a re-post; a few check cycles. */
-export const DEFAULT_ALERT_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_ALERT_TTL_MS = 60 * 60 * 1000;
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Wall clock now (Alertmanager compares `endsAt` with its own clock). */
   now: Date;
   /**
@@ -51,7 +50,7 @@ export interface RenderOptions {
 const earlier = (iso: string, now: Date) => (Date.parse(iso) < now.getTime() ? iso : now.toISOString());
 
 /** The alert's identity in Alertmanager: the same event level always gives the same labels. */
-export function labelsOf(e: AlertEvent, alertname: string, level: Severity): Record<string, string> {
+function labelsOf(e: AlertEvent, alertname: string, level: Severity): Record<string, string> {
   const labels: Record<string, string> = {
     alertname,
     credential: e.credential.id,
@@ -105,9 +104,9 @@ export function render(e: AlertEvent, o: RenderOptions): PostableAlert[] {
   return isSeverity(previous) && previous !== e.severity ? [firing, resolve(previous)] : [firing];
 }
 
-export const alertmanagerUrls = (config: Pick<AlertmanagerConfig, 'url'>): string[] => (Array.isArray(config.url) ? config.url : [config.url]);
+const alertmanagerUrls = (config: Pick<AlertmanagerConfig, 'url'>): string[] => (Array.isArray(config.url) ? config.url : [config.url]);
 
-export function alertsUrl(base: string): string {
+function alertsUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v2/alerts`;
 }
 
@@ -129,7 +128,7 @@ function authHeaders(config: AlertmanagerConfig): Record<string, string> {
   return {};
 }
 
-export interface PostOutcome {
+interface PostOutcome {
   /** Per Alertmanager URL (origin only), null when it accepted the alerts. */
   results: { target: string; error: NotifyError | null }[];
 }
@@ -139,7 +138,7 @@ export interface PostOutcome {
  * covers for a member that is down; the next cycle's re-post brings it up to date); refused by
  * all throws the first error, retryable if any failure was.
  */
-export async function postAlerts(config: AlertmanagerConfig, alerts: PostableAlert[], timeoutMs: number, onPartial?: (target: string, err: NotifyError) => void): Promise<PostOutcome> {
+async function postAlerts(config: AlertmanagerConfig, alerts: PostableAlert[], timeoutMs: number, onPartial?: (target: string, err: NotifyError) => void): Promise<PostOutcome> {
   const urls = alertmanagerUrls(config);
   if (!alerts.length) return { results: [] };
   let ca: Buffer | undefined;
@@ -151,7 +150,8 @@ export async function postAlerts(config: AlertmanagerConfig, alerts: PostableAle
       throw new NotifyError(`alertmanager ${config.name}: ca ${config.ca} ${readFailure(err)}`, { code: 'ca_unreadable', retryable: true });
     }
   }
-  const dispatcher = ca ? new Agent({ connect: { ca, timeout: timeoutMs } }) : undefined;
+  // undici only when a private CA needs its own Agent: a daemon that never sends this stays without it.
+  const dispatcher = ca ? new (await import('undici')).Agent({ connect: { ca, timeout: timeoutMs } }) : undefined;
   const body = JSON.stringify(alerts);
   const headers = { 'content-type': 'application/json', 'user-agent': 'credwatch', ...authHeaders(config) };
   try {

@@ -9,11 +9,13 @@ import type { AlertEvent } from '../alert-event.js';
 import { NotifyError, groupAboveField, type NotifierConfigOf, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { readFailure } from '../read-failure.js';
+import { esc } from '../html.js';
+import { scrubSecrets } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
 export type EmailConfig = NotifierConfigOf<'email', typeof schema>;
 
-export interface EmailMessage {
+interface EmailMessage {
   from: string;
   to: string[];
   subject: string;
@@ -41,8 +43,6 @@ export function facts(e: AlertEvent, publicUrl?: string): [label: string, value:
   ];
 }
 
-export const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 function textBody(e: AlertEvent, publicUrl?: string): string {
   const rows = facts(e, publicUrl).map(([k, v]) => `${`${k}:`.padEnd(12)}${v ?? '-'}`);
@@ -53,15 +53,15 @@ function textBody(e: AlertEvent, publicUrl?: string): string {
 function htmlBody(e: AlertEvent, publicUrl?: string): string {
   const cell = (label: string, value: string | null) => {
     const shown =
-      value === null ? '-' : (label === 'Runbook' || label === 'Status page') && /^https?:\/\//i.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
-    return `<tr><th align="left">${escapeHtml(label)}</th><td>${shown}</td></tr>`;
+      value === null ? '-' : (label === 'Runbook' || label === 'Status page') && /^https?:\/\//i.test(value) ? `<a href="${esc(value)}">${esc(value)}</a>` : esc(value);
+    return `<tr><th align="left">${esc(label)}</th><td>${shown}</td></tr>`;
   };
-  const reasons = e.reasons.length ? `<p><strong>Reasons</strong></p>\n<ul>${e.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>\n` : '';
+  const reasons = e.reasons.length ? `<p><strong>Reasons</strong></p>\n<ul>${e.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>\n` : '';
   return (
-    `<!doctype html>\n<html><body>\n<p>${escapeHtml(e.summary)}</p>\n` +
+    `<!doctype html>\n<html><body>\n<p>${esc(e.summary)}</p>\n` +
     `<table>${facts(e, publicUrl).map(([k, v]) => cell(k, v)).join('')}</table>\n` +
     reasons +
-    `<p style="color:#666">Event id ${escapeHtml(e.id)} &middot; occurred ${escapeHtml(e.occurredAt)}</p>\n</body></html>\n`
+    `<p style="color:#666">Event id ${esc(e.id)} &middot; occurred ${esc(e.occurredAt)}</p>\n</body></html>\n`
   );
 }
 
@@ -98,19 +98,19 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
     ...(page ? [`Status page: ${page}`, ''] : []),
   ].join('\n');
   const row = (e: AlertEvent) => {
-    const runbook = e.credential.runbook && /^https?:\/\//i.test(e.credential.runbook) ? `<a href="${escapeHtml(e.credential.runbook)}">runbook</a>` : escapeHtml(e.credential.runbook ?? '-');
+    const runbook = e.credential.runbook && /^https?:\/\//i.test(e.credential.runbook) ? `<a href="${esc(e.credential.runbook)}">runbook</a>` : esc(e.credential.runbook ?? '-');
     return (
-      `<tr><td><strong>${escapeHtml(headline(e))}</strong></td><td>${escapeHtml(e.credential.id)} (${escapeHtml(e.credential.kind)})</td>` +
-      `<td>${escapeHtml(e.summary)}</td><td>${e.daysLeft === null ? '-' : escapeHtml(String(e.daysLeft))}</td>` +
-      `<td>${escapeHtml(e.credential.owner ?? '-')}</td><td>${runbook}</td></tr>`
+      `<tr><td><strong>${esc(headline(e))}</strong></td><td>${esc(e.credential.id)} (${esc(e.credential.kind)})</td>` +
+      `<td>${esc(e.summary)}</td><td>${e.daysLeft === null ? '-' : esc(String(e.daysLeft))}</td>` +
+      `<td>${esc(e.credential.owner ?? '-')}</td><td>${runbook}</td></tr>`
     );
   };
   const html =
-    `<!doctype html>\n<html><body>\n<p>${escapeHtml(`${sorted.length} credwatch alerts (${counts}), worst first:`)}</p>\n` +
+    `<!doctype html>\n<html><body>\n<p>${esc(`${sorted.length} credwatch alerts (${counts}), worst first:`)}</p>\n` +
     `<table>\n<tr><th align="left">Event</th><th align="left">Credential</th><th align="left">Summary</th><th align="left">Days left</th><th align="left">Owner</th><th align="left">Runbook</th></tr>\n` +
     sorted.map(row).join('\n') +
     `\n</table>\n` +
-    (page ? `<p><a href="${escapeHtml(page)}">Status page</a></p>\n` : '') +
+    (page ? `<p><a href="${esc(page)}">Status page</a></p>\n` : '') +
     `</body></html>\n`;
   const ids = sorted.map((e) => e.id);
   return {
@@ -125,12 +125,11 @@ export function renderDigest(events: readonly AlertEvent[], config: Pick<EmailCo
 }
 
 /** SMTP failures: authentication, rejected addresses or message, and TLS set-up need a person. */
-export function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
+function classifySmtpError(err: unknown, name: string, password?: Secret): NotifyError {
   const e = err as { code?: string; responseCode?: number; message?: string };
-  let message = `email ${name}: ${e.message ?? 'send failed'}`;
   // Belt and braces: a server that echoes what it got must not put the password in our logs.
   const pw = password?.reveal();
-  if (pw) message = message.split(pw).join('<secret>');
+  const message = scrubSecrets(`email ${name}: ${e.message ?? 'send failed'}`, pw ? [pw] : []);
   const code = e.code ?? '';
   if (code === 'EAUTH') return new NotifyError(message, { code: 'smtp_auth', retryable: false });
   if (code === 'ETLS' || code === 'EREQUIRETLS') return new NotifyError(message, { code: 'smtp_tls', retryable: false });

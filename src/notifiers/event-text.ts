@@ -1,6 +1,8 @@
 // Words and order every notifier renders an event with (Slack, email): a leaf, so one notifier
 // never imports another.
 import type { AlertEvent, Severity } from '../alert-event.js';
+import { STATUS_RANK } from '../types.js';
+import { isoDay } from '../iso-day.js';
 
 /** "CRITICAL", "WARNING reminder", "RESOLVED (was critical)", "TEST". */
 export function headline(e: AlertEvent): string {
@@ -18,17 +20,14 @@ export function headline(e: AlertEvent): string {
 }
 
 /** `2026-12-04` of an ISO instant; null stays null. */
-export const dateOf = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
-
-/** Worse first: the ladder of the status ranking (failing, expired, critical, warning). */
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { warning: 1, critical: 2, expired: 3, failing: 4 };
+export const dateOf = (iso: string | null) => (iso ? isoDay(iso) : null);
 
 /** Worst first: what still needs doing before what is resolved, then severity, then fewest days left, then id. */
 export function byEventUrgency(a: AlertEvent, b: AlertEvent): number {
   const done = (e: AlertEvent) => (e.event === 'resolved' ? 1 : 0);
   return (
     done(a) - done(b) ||
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    STATUS_RANK[b.severity] - STATUS_RANK[a.severity] ||
     (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) ||
     a.credential.id.localeCompare(b.credential.id) ||
     a.id.localeCompare(b.id)

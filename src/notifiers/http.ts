@@ -1,29 +1,8 @@
 // Shared by the HTTP notifiers: classify a status or a network failure into a NotifyError.
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { NotifyError } from './notifier.js';
 import { scrubSecrets, urlSecretParts } from '../secret.js';
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
-}
-
-/**
- * Removes secret strings from text that came back from a server (an error page may echo the
- * request path, and a Slack webhook's path is its credential).
- */
-export function scrub(text: string, secrets: readonly string[]): string {
-  return scrubSecrets(text, secrets);
-}
-
-/** A secret URL and the parts of it a server might echo: its path and its longer path segments. */
-export function urlSecrets(url: string): string[] {
-  return urlSecretParts(url);
-}
+import { retryAfterDelayMs } from '../retry-after.js';
 
 /**
  * fetch refuses a URL with `user:pass@`; the userinfo goes into an `Authorization: Basic` header
@@ -44,7 +23,7 @@ export function splitUserinfo(url: string): { url: string; authorization?: strin
 }
 
 /** Which statuses trying again can fix: timeouts, throttling, server trouble. Everything else is permanent. */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
@@ -53,10 +32,12 @@ export function statusError(what: string, status: number, retryAfter?: string | 
   const retryable = isRetryableStatus(status);
   const hint = retryable ? '' : status === 404 ? ' (wrong URL?)' : status === 401 || status === 403 ? ' (not authorised)' : '';
   const msg = `${what} answered HTTP ${status}${hint}${detail ? `: ${detail.slice(0, 200)}` : ''}`;
+  // A date already past asks for no wait.
+  const wait = retryAfterDelayMs(retryAfter, Date.now());
   return new NotifyError(msg, {
     code: `http_${status}`,
     retryable,
-    retryAfterMs: parseRetryAfter(retryAfter),
+    retryAfterMs: wait === null ? undefined : Math.max(0, wait),
     status,
   });
 }
@@ -72,7 +53,7 @@ export function networkError(what: string, err: unknown): NotifyError {
   return new NotifyError(`${what}: connection failed (${why})`, { code: 'connection', retryable: true });
 }
 
-export interface PostResult {
+interface PostResult {
   status: number;
   headers: Headers;
   text: string;
@@ -90,7 +71,7 @@ export async function post(what: string, url: string, body: string, headers: Rec
   let res: Response;
   try {
     const init = { method: 'POST', body, headers, redirect: 'manual' as const, signal: AbortSignal.timeout(timeoutMs) };
-    res = dispatcher ? ((await undiciFetch(url, { ...init, dispatcher })) as unknown as Response) : await fetch(url, init);
+    res = dispatcher ? ((await (await import('undici')).fetch(url, { ...init, dispatcher })) as unknown as Response) : await fetch(url, init);
   } catch (err) {
     throw networkError(what, err);
   }

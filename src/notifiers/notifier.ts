@@ -39,7 +39,7 @@ export const eventLink = (e: AlertEvent, publicUrl: string | undefined) =>
   statusPageLink(publicUrl, e.event === 'test' || e.credential.id === TEST_CREDENTIAL ? undefined : e.credential.id);
 
 /** What a `refresh` hook is handed each cycle. */
-export interface RefreshContext {
+interface RefreshContext {
   log: Logger;
   /** Wall clock. */
   now: Date;
@@ -92,7 +92,7 @@ export const groupAboveField = () =>
     .optional()
     .meta({ description: `more events than this in one cycle go out as one digest (default ${DEFAULT_GROUP_ABOVE})` });
 
-export interface NotifyErrorOptions {
+interface NotifyErrorOptions {
   code: string;
   retryable: boolean;
   /** The server asked us to wait this long before trying again (Retry-After). */

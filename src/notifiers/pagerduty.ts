@@ -7,14 +7,15 @@ import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
 import type { NotifierConfigOf, NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
-import { post, scrub } from './http.js';
+import { post } from './http.js';
+import { scrubSecrets } from '../secret.js';
 
-export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 export type PagerDutyConfig = NotifierConfigOf<'pagerduty', typeof schema>;
 
 /** PagerDuty's four severities. credwatch's `expired` is `critical`; a failing probe is an `error`. */
-export const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
+const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
   warning: 'warning',
   critical: 'critical',
   expired: 'critical',
@@ -22,7 +23,7 @@ export const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warn
 };
 
 /** The Events API v2 request body (only the fields credwatch sets). */
-export interface PagerDutyEvent {
+interface PagerDutyEvent {
   routing_key: string;
   event_action: 'trigger' | 'resolve';
   dedup_key: string;
@@ -51,7 +52,7 @@ export function dedupKey(credentialId: string, condition: Condition | 'test', ev
   return `credwatch/${createHash('sha256').update(key).digest('hex')}`;
 }
 
-export interface PagerDutyRenderOptions {
+interface PagerDutyRenderOptions {
   alert: { condition: Condition; level: Level } | null;
   /** `server.publicUrl`: the incident links to the credential's page there. */
   publicUrl?: string;
@@ -120,7 +121,7 @@ export const pagerduty: NotifierPlugin<PagerDutyConfig> = {
       await post(`pagerduty ${config.name}`, config.url, JSON.stringify(body), { 'content-type': 'application/json', 'user-agent': 'credwatch' }, ctx.timeoutMs);
     } catch (err) {
       if (err instanceof NotifyError && err.message.includes(key)) {
-        throw new NotifyError(scrub(err.message, [key]), { code: err.code, retryable: err.retryable, retryAfterMs: err.retryAfterMs, status: err.status });
+        throw new NotifyError(scrubSecrets(err.message, [key]), { code: err.code, retryable: err.retryable, retryAfterMs: err.retryAfterMs, status: err.status });
       }
       throw err;
     }

@@ -8,7 +8,8 @@ import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent } from '../alert-event.js';
 import { groupAboveField, type NotifierConfigOf, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency as byUrgency, dateOf, digestCounts, headline } from './event-text.js';
-import { networkError, scrub, statusError, urlSecrets } from './http.js';
+import { networkError, statusError } from './http.js';
+import { scrubSecrets, urlSecretParts } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
 export type SlackConfig = NotifierConfigOf<'slack', typeof schema>;
@@ -23,7 +24,7 @@ const ICON: Record<string, string> = {
 };
 
 /** Slack's mrkdwn treats these three as markup; everything else is literal. */
-export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Slack rejects a section text over 3000 characters (and a field over 2000). */
 const SECTION_MAX = 3000;
@@ -112,7 +113,7 @@ async function postMessage(message: IncomingWebhookSendArguments, config: SlackC
     const e = err as { code?: string; original?: { response?: { status: number; headers?: Record<string, string>; data?: unknown } } };
     const res = e.original?.response;
     if (e.code === 'slack_webhook_http_error' && res) {
-      const detail = typeof res.data === 'string' ? scrub(res.data, urlSecrets(config.url.reveal())) : undefined;
+      const detail = typeof res.data === 'string' ? scrubSecrets(res.data, urlSecretParts(config.url.reveal())) : undefined;
       throw statusError(`slack ${config.name}`, res.status, res.headers?.['retry-after'], detail);
     }
     throw networkError(`slack ${config.name}`, e.original ?? err);

@@ -8,20 +8,20 @@ import { post } from './http.js';
 
 export type WebhookConfig = NotifierConfigOf<'webhook', typeof schema>;
 
-export const SIGNATURE_HEADER = 'X-Credwatch-Signature';
+const SIGNATURE_HEADER = 'X-Credwatch-Signature';
 
 /** `sha256=<hex HMAC-SHA256 of the exact body>`. */
-export function sign(body: string, secret: string): string {
+function sign(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-export interface WebhookRequest {
+interface WebhookRequest {
   body: string;
   headers: Record<string, string>;
 }
 
 /** Pure: the exact bytes and headers that go out. */
-export function render(event: AlertEvent, config: Pick<WebhookConfig, 'secret'>): WebhookRequest {
+function render(event: AlertEvent, config: Pick<WebhookConfig, 'secret'>): WebhookRequest {
   const body = JSON.stringify(event);
   const headers: Record<string, string> = {
     'content-type': 'application/json',

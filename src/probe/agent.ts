@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { probeConnector } from './connector.js';
 import { secureContextFor, type SharedTlsContext, type TlsFiles } from './tls-material.js';
 
-export interface AgentOptions {
+interface AgentOptions {
   timeoutMs: number;
   /**
    * Keep connections open between the token call and the test call (default). Off only for
@@ -10,6 +10,9 @@ export interface AgentOptions {
    */
   keepAlive?: boolean;
 }
+
+/** How long an idle probe connection stays open. */
+const PROBE_KEEP_ALIVE_MS = 1000;
 
 /** An HTTP client for one TLS identity: its SecureContext, its timeouts, its pooled connections. */
 export class ProbeAgent {
@@ -24,13 +27,13 @@ export class ProbeAgent {
     this.hasClientCert = shared.hasClientCert;
     this.key = agentKey(shared, opts);
     this.dispatcher = new Agent({
-      connect: probeConnector({
-        secureContext: shared.context,
-        timeout: opts.timeoutMs,
-        // No TLS session resumption: a resumed session skips the client certificate, and a probe
-        // exists to prove the certificate is still accepted.
-        maxCachedSessions: 0,
-      }),
+      // Never a resumed TLS session (see probeConnector).
+      connect: probeConnector({ secureContext: shared.context, timeout: opts.timeoutMs }),
+      // A probe's token call and test call share a connection within a few milliseconds; after
+      // that the connection has no use until the next probe, minutes away. Held open for undici's
+      // default 4 s, a cycle's connections pile up (about 40 KB of TLS state each, on both ends).
+      keepAliveTimeout: PROBE_KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: PROBE_KEEP_ALIVE_MS,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       // pipelining 0 is undici's switch for "one request per connection".

@@ -5,6 +5,7 @@ import type { ProbeEntity, ProbeErrorInfo, ProbeResult, ProbeStage } from '../ty
 import { agentFor, type ProbeAgent } from './agent.js';
 import { callProblem } from './call.js';
 import { isProbeError, ProbeError } from './errors.js';
+import { failedProbe } from './failed.js';
 import { send } from './http.js';
 import { jwtExpiry } from './jwt.js';
 import { fetchToken, grantSecrets, type TokenGrant } from './oauth.js';
@@ -24,7 +25,7 @@ export interface ProbeCall {
   taxIdentifier?: string;
 }
 
-export interface BearerProbeSpec {
+interface BearerProbeSpec {
   tls: TlsFiles;
   auth: TokenSource;
   /** Test calls, in order; none means the token alone is the probe. */
@@ -118,18 +119,14 @@ export async function runBearerProbe(spec: BearerProbeSpec, ctx: ProbeContext, o
     }
   } catch (err) {
     const e = asProbeError(err);
-    result = {
-      ok: false,
+    result = failedProbe(e.info(), {
       stage: e.stage,
       httpStatus: e.httpStatus,
       latencyMs: elapsed(),
       tokenExpiresAt,
-      error: e.info(),
-      ...(e.retryAfter ? { retryAfter: e.retryAfter } : {}),
-      ...(spec.entities
-        ? { entities: spec.calls.map((c) => ({ taxIdentifier: c.taxIdentifier ?? '', ok: false, httpStatus: null, error: e.info() })) }
-        : {}),
-    };
+      retryAfter: e.retryAfter,
+      taxIdentifiers: spec.entities ? spec.calls.map((c) => c.taxIdentifier ?? '') : undefined,
+    });
   }
   ctx.log.debug(
     { stage: result.stage, httpStatus: result.httpStatus, latencyMs: result.latencyMs, code: result.error?.code ?? null },

@@ -3,7 +3,7 @@ import { header, type HttpResponse } from './http.js';
 import { serverText } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
-export interface CallContext {
+interface CallContext {
   /** `GET /api/v3/transactions`: method and path only (a query may hold a key). */
   what: string;
   graphql: boolean;

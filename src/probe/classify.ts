@@ -2,7 +2,7 @@ import type { ProbeStage } from '../types.js';
 import { ClosedBeforeAnswerError, connectionPhase } from './connector.js';
 import { ProbeError } from './errors.js';
 
-export interface NetworkContext {
+interface NetworkContext {
   /** The request in flight: a connect failure still reports `tls`. */
   stage: Exclude<ProbeStage, 'tls'>;
   /** What was being called, for messages: `the token endpoint`, `GET /api/v3/transactions`. */

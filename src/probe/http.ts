@@ -4,9 +4,9 @@ import type { ProbeAgent } from './agent.js';
 import { classifyNetworkError } from './classify.js';
 
 /** Token replies and GraphQL answers are small; anything bigger is not what we asked for. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-export interface HttpRequest {
+interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
@@ -27,7 +27,7 @@ export interface HttpResponse {
   tooLarge: boolean;
 }
 
-export const targetOf = (url: URL) => `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+const targetOf = (url: URL) => `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 
 /** What we discard of a body we do not need, before dropping the connection instead. */
 const DUMP_LIMIT = 256 * 1024;

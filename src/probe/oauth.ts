@@ -29,7 +29,7 @@ export interface Token {
   refreshToken?: Secret;
 }
 
-export interface TokenCallOptions {
+interface TokenCallOptions {
   timeoutMs: number;
   clock: () => number;
 }

@@ -1,3 +1,5 @@
+import { retryAfterDelayMs } from '../retry-after.js';
+
 /**
  * The longest a provider's Retry-After may hold back a credential's probe: a reply asking for a
  * year must not switch a probe off for a year (the credential would look fine, unchecked).
@@ -9,11 +11,7 @@ export const MAX_PROBE_RETRY_AFTER_MS = 6 * 3_600_000;
  * delay-seconds or an HTTP date. Returns null when absent or unreadable.
  */
 export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): Date | null {
-  const v = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!v) return null;
-  if (/^\d+$/.test(v)) return new Date(nowMs + Math.min(Number(v) * 1000, MAX_PROBE_RETRY_AFTER_MS));
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return null;
+  const ms = retryAfterDelayMs(value, nowMs);
   // A date in the past means "now": nothing to wait for.
-  return at > nowMs ? new Date(Math.min(at, nowMs + MAX_PROBE_RETRY_AFTER_MS)) : null;
+  return ms === null || ms < 0 ? null : new Date(nowMs + Math.min(ms, MAX_PROBE_RETRY_AFTER_MS));
 }

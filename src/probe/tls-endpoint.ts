@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { openStartTls, StartTlsError, type StartTlsProtocol } from './starttls.js';
 import { CredwatchError, type EndpointErrorCode } from '../errors.js';
 
-export interface TlsEndpoint {
+interface TlsEndpoint {
   host: string;
   port: number;
   /** SNI and the name the certificate must be valid for; defaults to `host`. */
@@ -16,7 +16,7 @@ export interface TlsEndpoint {
   starttls?: StartTlsProtocol;
 }
 
-export interface ServedChain {
+interface ServedChain {
   /** Leaf first, then what the server sent after it (as Node assembled it). */
   certificates: X509Certificate[];
   /** Null when the chain verifies for the name; else why not (OpenSSL's or Node's code). */

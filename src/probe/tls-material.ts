@@ -15,7 +15,7 @@ export interface TlsFiles {
   ca?: string;
 }
 
-export interface TlsMaterial {
+interface TlsMaterial {
   cert?: Buffer;
   key?: Buffer;
   ca?: Buffer;
@@ -32,7 +32,7 @@ function readPart(file: string, what: string): Buffer {
 }
 
 /** Reads the files and hashes them (secureContextFor calls this only when a file's stat changed). */
-export function readTlsMaterial(files: TlsFiles): TlsMaterial {
+function readTlsMaterial(files: TlsFiles): TlsMaterial {
   if (Boolean(files.certificate) !== Boolean(files.privateKey)) {
     throw new ProbeError('tls_handshake', 'cannot set up TLS: a client certificate needs both certificate and privateKey', 'tls');
   }
@@ -49,7 +49,7 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
  * roots); without it, no `ca` is passed and Node uses its shared default store. Copying
  * `tls.rootCertificates` into a context would cost ~27 ms CPU and ~1 MB per context.
  */
-export function buildSecureContext(m: TlsMaterial, files: TlsFiles): tls.SecureContext {
+function buildSecureContext(m: TlsMaterial, files: TlsFiles): tls.SecureContext {
   try {
     return tls.createSecureContext({ cert: m.cert, key: m.key, ...(m.ca ? { ca: m.ca } : {}) });
   } catch (err) {
@@ -113,11 +113,4 @@ export function secureContextFor(files: TlsFiles): SharedTlsContext {
   }
   if (stat !== null) byPaths.set(pathsKey, { stat, ref: new WeakRef(shared) });
   return shared;
-}
-
-/** How many distinct TLS contexts are alive (for tests and the benchmark). */
-export function liveTlsContexts(): number {
-  let n = 0;
-  for (const ref of byFingerprint.values()) if (ref.deref()) n++;
-  return n;
 }

@@ -2,12 +2,12 @@ import type { Secret } from '../secret.js';
 import type { Token } from './oauth.js';
 
 /** A token without `expires_in` or `exp` is trusted this long; a 401 still replaces it sooner. */
-export const UNKNOWN_LIFETIME_MS = 60 * 60 * 1000;
+const UNKNOWN_LIFETIME_MS = 60 * 60 * 1000;
 /** Refresh this long before the end: the probe itself, clock skew, the next call. */
-export const MAX_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+const MAX_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 /** Refresh ahead by a tenth of the token's life, at most five minutes. */
-export function refreshAt(t: Token): number {
+function refreshAt(t: Token): number {
   const end = t.expiresAt ?? t.obtainedAt + UNKNOWN_LIFETIME_MS;
   const life = Math.max(0, end - t.obtainedAt);
   return end - Math.min(MAX_REFRESH_MARGIN_MS, life / 10);
@@ -24,7 +24,7 @@ export interface CachedToken {
  * every request), renewed ahead of their end, never after a failure except the 401 case, and
  * concurrent probes share one request in flight.
  */
-export class TokenCache {
+class TokenCache {
   #key: string | undefined;
   #token: Token | undefined;
   #pending: Promise<Token> | undefined;
@@ -82,7 +82,7 @@ export class TokenCache {
   }
 }
 
-export const TOKEN_STATE_KEY = 'probe.token';
+const TOKEN_STATE_KEY = 'probe.token';
 
 export function tokenCacheFor(state: Map<string, unknown>, clock: () => number): TokenCache {
   let cache = state.get(TOKEN_STATE_KEY) as TokenCache | undefined;

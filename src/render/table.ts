@@ -1,5 +1,6 @@
 import type { CheckReport, CredentialResult, Status } from '../types.js';
 import { byUrgency } from '../evaluate.js';
+import { isoDay } from '../iso-day.js';
 
 const COLOURS: Record<Status, string> = {
   ok: '\x1b[32m',
@@ -11,7 +12,7 @@ const COLOURS: Record<Status, string> = {
 };
 const RESET = '\x1b[0m';
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+const day = (iso: string | null) => (iso ? isoDay(iso) : '-');
 
 function probeCell(r: CredentialResult): string {
   if (!r.probe) return '-';

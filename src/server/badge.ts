@@ -1,19 +1,19 @@
 // Pure: a flat SVG badge per credential (`/badge/ID.svg`), in the shields.io style wikis and
 // READMEs already show: the id on the left, status and days left on the right.
-import { esc } from './html.js';
+import { esc } from '../html.js';
 import { COLOURS } from './status-page.js';
 import type { PageStatus } from './status-view.js';
 
 // Verdana 11px averages ~6.5 px per character; badges are approximate by nature.
 const textWidth = (s: string) => Math.round([...s].reduce((w, ch) => w + (/[ilj.,:;|!' ]/.test(ch) ? 3.5 : /[mwMW@]/.test(ch) ? 9.5 : /[A-Z0-9]/.test(ch) ? 7.5 : 6.5), 0));
 
-export function badgeMessage(status: PageStatus, daysLeft: number | null): string {
+function badgeMessage(status: PageStatus, daysLeft: number | null): string {
   if (status === 'pending') return 'not checked';
   if (daysLeft === null || status === 'error' || status === 'failing') return status;
   return daysLeft < 0 ? `${status} ${-daysLeft}d ago` : `${status} ${daysLeft}d`;
 }
 
-export function renderBadge(label: string, message: string, colour: string): string {
+function renderBadge(label: string, message: string, colour: string): string {
   const lw = textWidth(label) + 12;
   const mw = textWidth(message) + 12;
   const w = lw + mw;

@@ -1,8 +1,9 @@
 // Pure: a credential's daily history → one inline SVG (no script, no external assets) with three
 // panels on a shared day axis: days left, probe success, probe latency. Colours come from CSS
 // variables of the page, so the chart follows light and dark mode.
-import { esc } from './html.js';
+import { esc } from '../html.js';
 import type { DailyHistory } from '../store/results.js';
+import { isoDay } from '../iso-day.js';
 
 const W = 900;
 const LEFT = 56;
@@ -12,7 +13,7 @@ const GAP = 26;
 const TOP = 18;
 const DAY_MS = 86_400_000;
 
-export interface ChartInput {
+interface ChartInput {
   /** Oldest day shown (YYYY-MM-DD) and the number of days. */
   from: string;
   days: number;
@@ -102,7 +103,7 @@ export function renderHistoryChart(c: ChartInput): string {
   }
 
   const height = panelTop(3) - GAP + 22;
-  const lastDay = new Date(start + (c.days - 1) * DAY_MS).toISOString().slice(0, 10);
+  const lastDay = isoDay(new Date(start + (c.days - 1) * DAY_MS));
   const axis = `<text class="axis" x="${LEFT}" y="${height - 4}">${esc(c.from)}</text><text class="axis" x="${W - RIGHT}" y="${height - 4}" text-anchor="end">${esc(lastDay)}</text>`;
   return (
     `<svg class="chart" viewBox="0 0 ${W} ${height}" role="img" aria-labelledby="chart-title" data-days="${c.days}" data-recorded-days="${inRange.length}" xmlns="http://www.w3.org/2000/svg">` +

@@ -6,15 +6,16 @@ import type { CredentialEventRow } from '../store/outbox.js';
 import { credentialRef } from '../alerts/event.js';
 import { daysLeft } from '../evaluate.js';
 import { effectiveThresholds } from '../config/effective.js';
-import { esc, safeHref } from './html.js';
+import { esc, safeHref } from '../html.js';
 import { COLOURS, CSS } from './status-page.js';
 import type { PageStatus } from './status-view.js';
 import { CHART_CSS, renderHistoryChart } from './credential-chart.js';
+import { isoDay } from '../iso-day.js';
 
-export const HISTORY_DAYS = 90;
+const HISTORY_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-export interface CredentialPageInput {
+interface CredentialPageInput {
   config: Config;
   id: string;
   /** The latest recorded result; undefined before the first check. */
@@ -30,7 +31,7 @@ export function historyStart(now: Date, days = HISTORY_DAYS): Date {
   return new Date(today - (days - 1) * DAY_MS);
 }
 
-const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—');
+const day = (iso: string | null | undefined) => (iso ? isoDay(iso) : '—');
 const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
 const PAGE_CSS = `
@@ -96,7 +97,7 @@ export function renderCredentialPage(p: CredentialPageInput): string {
   const reasons = (r?.reasons ?? ['not checked yet']).map((x) => `<li>${esc(x)}</li>`).join('');
   const from = historyStart(p.now);
   const chart = renderHistoryChart({
-    from: from.toISOString().slice(0, 10),
+    from: isoDay(from),
     days: HISTORY_DAYS,
     history: p.history,
     ...effectiveThresholds(p.config, cred),

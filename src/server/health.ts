@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What /healthz looks at; the daemon keeps it current. */
-export interface HealthInput {
+interface HealthInput {
   /** The cron task is scheduled and the daemon is not shutting down. */
   schedulerRunning: boolean;
   /** A cycle must have finished before this instant (ms since epoch): two schedule periods after the last one. */

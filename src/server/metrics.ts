@@ -47,7 +47,7 @@ export function processRegistry(): Registry {
   return reg;
 }
 
-export const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export function buildMetricsRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 
 export const DEFAULT_REFRESH_SECONDS = 60;
-export const MIN_REFRESH_SECONDS = 2;
+const MIN_REFRESH_SECONDS = 2;
 
 // Reads its interval from data-refresh; marks the page stale (class on <html>) when a refresh fails.
-export const REFRESH_SCRIPT = `(()=>{const s=document.currentScript,ms=1000*Number(s.dataset.refresh);if(!(ms>0))return;const tick=async()=>{try{const r=await fetch(location.href,{cache:"no-store",credentials:"same-origin"});if(!r.ok)throw new Error(String(r.status));const d=new DOMParser().parseFromString(await r.text(),"text/html"),m=d.querySelector("main"),o=document.querySelector("main");if(!m||!o)throw new Error("no main");const x=scrollX,y=scrollY;o.replaceWith(document.adoptNode(m));scrollTo(x,y);document.title=d.title;document.documentElement.classList.remove("stale")}catch(e){document.documentElement.classList.add("stale")}setTimeout(tick,ms)};setTimeout(tick,ms)})();`;
+const REFRESH_SCRIPT = `(()=>{const s=document.currentScript,ms=1000*Number(s.dataset.refresh);if(!(ms>0))return;const tick=async()=>{try{const r=await fetch(location.href,{cache:"no-store",credentials:"same-origin"});if(!r.ok)throw new Error(String(r.status));const d=new DOMParser().parseFromString(await r.text(),"text/html"),m=d.querySelector("main"),o=document.querySelector("main");if(!m||!o)throw new Error("no main");const x=scrollX,y=scrollY;o.replaceWith(document.adoptNode(m));scrollTo(x,y);document.title=d.title;document.documentElement.classList.remove("stale")}catch(e){document.documentElement.classList.add("stale")}setTimeout(tick,ms)};setTimeout(tick,ms)})();`;
 
 export const REFRESH_SCRIPT_HASH = `'sha256-${createHash('sha256').update(REFRESH_SCRIPT).digest('base64')}'`;
 

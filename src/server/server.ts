@@ -139,7 +139,7 @@ function idFrom(path: string, prefix: string, suffix = ''): string | null {
   }
 }
 
-export async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The request target is a path, never a URL: `//x` is the path `//x` (not the host x, path /).
   const target = req.url ?? '/';
   const path = target.startsWith('/') ? target.split('?')[0]! : '';

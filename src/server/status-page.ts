@@ -1,9 +1,10 @@
 // Pure: StatusView → one self-contained HTML document (inline CSS, no scripts, no external assets).
 import { STATUSES } from '../types.js';
-import { esc, safeHref } from './html.js';
+import { esc, safeHref } from '../html.js';
 import { ackText } from '../ack.js';
 import type { PageCredential, PageStatus, StatusView, TimelineEntry, ViewFilter } from './status-view.js';
 import { DEFAULT_REFRESH_SECONDS as DEFAULT_REFRESH, refreshTags } from './refresh.js';
+import { isoDay } from '../iso-day.js';
 
 export const COLOURS: Record<PageStatus, string> = {
   ok: '#1f883d',
@@ -78,7 +79,7 @@ html.stale .stale-note{display:inline}
 }
 `;
 
-const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
+const day = (iso: string | null) => (iso ? isoDay(iso) : '—');
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
 function daysText(d: number | null): string {
@@ -170,7 +171,7 @@ function row(c: PageCredential): string {
 }
 
 /** The timeline's scale ends here (a bit over a year: Clara projects and public certificates live less); anything later is drawn full width, dashed. */
-export const TIMELINE_CAP_DAYS = 400;
+const TIMELINE_CAP_DAYS = 400;
 
 function timeline(entries: TimelineEntry[]): string {
   if (!entries.length) return '<div class="timeline"><div class="empty">No upcoming expiries recorded.</div></div>';
@@ -187,7 +188,7 @@ function timeline(entries: TimelineEntry[]): string {
   return `<div class="timeline">${items}</div>`;
 }
 
-export interface StatusPageOptions {
+interface StatusPageOptions {
   /** Seconds between in-place refreshes; 0 or absent: none. */
   refreshSeconds?: number;
 }

@@ -68,7 +68,7 @@ export function parseViewFilter(params: URLSearchParams): ViewFilter {
   return f;
 }
 
-export const TIMELINE_LENGTH = 12;
+const TIMELINE_LENGTH = 12;
 
 type Recorded = CredentialResult & { checkedAt?: string };
 

@@ -6,7 +6,7 @@ import type { Config, CredentialConfig } from '../config/schema.js';
 import type { CertificateSummary, CredentialResult } from '../types.js';
 
 /** One certificate of one file, as the exporter labels it. */
-export interface X509CertSeries {
+interface X509CertSeries {
   labels: Record<string, string>;
   notBefore: number;
   notAfter: number;
@@ -46,7 +46,7 @@ export function decimalSerial(hex: string): string {
 }
 
 /** The certificate file a credential names: x509's `path`, or the client `certificate` of the mTLS kinds. */
-export function certificateFile(cred: CredentialConfig): string | null {
+function certificateFile(cred: CredentialConfig): string | null {
   if (cred.kind === 'x509' && typeof cred.path === 'string') return cred.path;
   return typeof cred.certificate === 'string' ? cred.certificate : null;
 }

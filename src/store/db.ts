@@ -7,7 +7,7 @@ import { CredwatchError, STORE_ERROR } from '../errors.js';
 export type Db = Database.Database;
 
 /** The package's migrations/ folder, found from src/store/ (sources) or dist/ (the bundle). */
-export const MIGRATIONS_DIR = ((): string => {
+const MIGRATIONS_DIR = ((): string => {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [resolve(here, '..', 'migrations'), resolve(here, '..', '..', 'migrations')];
   return candidates.find((dir) => existsSync(join(dir, '0001_init.sql'))) ?? candidates[1]!;
@@ -95,9 +95,9 @@ export function asStoreError(file: string, err: unknown): unknown {
 }
 
 /** SQLite's wait for another writer's lock; the daemon uses a short one and retries asynchronously instead. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-export interface OpenOptions {
+interface OpenOptions {
   busyTimeoutMs?: number;
 }
 

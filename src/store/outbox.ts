@@ -119,7 +119,7 @@ export function claim(db: Db, seq: number, notifier: string, owner: string, wall
   return info.changes === 1;
 }
 
-export type Outcome = 'delivered' | 'retry' | 'failed';
+type Outcome = 'delivered' | 'retry' | 'failed';
 
 export interface AttemptRecord {
   eventId: string;
@@ -173,7 +173,7 @@ export function finishAttempt(
   })();
 }
 
-export interface NotificationCount {
+interface NotificationCount {
   notifier: string;
   outcome: Outcome;
   count: number;
@@ -184,7 +184,7 @@ export function notificationCounts(db: Db): NotificationCount[] {
   return db.prepare('SELECT notifier, outcome, count FROM notification_counts ORDER BY notifier, outcome').all() as NotificationCount[];
 }
 
-export interface NotifierStatus {
+interface NotifierStatus {
   notifier: string;
   /** Deliveries waiting (pending or being sent). */
   pending: number;

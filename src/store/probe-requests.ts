@@ -2,7 +2,7 @@
 // provider's billed monthly quota.
 import type { Db } from './db.js';
 
-export type RequestType = 'token' | 'call';
+type RequestType = 'token' | 'call';
 
 /** Requests one probe made, by type. */
 export interface RequestTally {

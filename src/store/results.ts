@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { CheckReport, CredentialResult, ExpiryLevel, ProbeLevel, ProbeResult, Status } from '../types.js';
+import { STATUS_RANK, STATUSES, type CheckReport, type CredentialResult, type ExpiryLevel, type ProbeLevel, type ProbeResult, type Status } from '../types.js';
 
 interface ResultRow {
   id: number;
@@ -43,7 +43,7 @@ function fromRow(r: ResultRow): StoredResult {
   };
 }
 
-export interface CheckMeta {
+interface CheckMeta {
   startedAt: Date;
   durationMs: number;
 }
@@ -206,15 +206,16 @@ export interface DailyHistory {
   latencyMs: number | null;
 }
 
-const STATUS_BY_RANK: readonly Status[] = ['ok', 'warning', 'critical', 'expired', 'failing', 'error'];
+/** The status ranking as SQL: a status it does not know ranks as `error`. */
+const RANK_SQL = `CASE status ${STATUSES.filter((s) => s !== 'error').map((s) => `WHEN '${s}' THEN ${STATUS_RANK[s]}`).join(' ')} ELSE ${STATUS_RANK.error} END`;
+const STATUS_BY_RANK = Object.fromEntries(STATUSES.map((s) => [STATUS_RANK[s], s])) as Record<number, Status>;
 
 /** Per-day aggregates of one credential since `since`, oldest first; SQLite does the counting. */
 export function dailyHistory(db: Db, credentialId: string, since: Date): DailyHistory[] {
   const rows = db
     .prepare(
       `SELECT substr(checked_at, 1, 10) AS day, COUNT(*) AS checks,
-              MAX(CASE status WHEN 'ok' THEN 0 WHEN 'warning' THEN 1 WHEN 'critical' THEN 2
-                              WHEN 'expired' THEN 3 WHEN 'failing' THEN 4 ELSE 5 END) AS rank,
+              MAX(${RANK_SQL}) AS rank,
               MIN(days_left) AS days_left,
               COUNT(probe) AS probes,
               SUM(CASE WHEN json_extract(probe, '$.ok') THEN 1 ELSE 0 END) AS probes_ok,

@@ -1,3 +1,4 @@
+// HTML text and links for the status pages and the email notifier: a leaf both import.
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attribute values alike. */
