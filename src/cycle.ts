@@ -49,7 +49,7 @@ async function inspectOne(cred: CredentialConfig, config: Config, now: Date, log
   } catch (err) {
     // A kind must not throw, but if one does the other credentials are still checked.
     log.error({ credential: cred.id, err: (err as Error).message }, 'inspection crashed');
-    return { ...emptyObservation(), error: `inspection failed: ${(err as Error).message}` };
+    return { ...emptyObservation(), error: { code: 'inspect_failed', message: `inspection failed: ${(err as Error).message}` } };
   }
 }
 

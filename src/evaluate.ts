@@ -129,7 +129,7 @@ export function evaluate(input: EvaluateInput): CredentialResult {
     status = 'error';
     // Not being able to look is itself something to act on.
     level = worstLevel(level, 'critical');
-    reasons.push({ status: 'error', text: `could not inspect: ${obs.error}` });
+    reasons.push({ status: 'error', text: `could not inspect: ${obs.error.message}` });
   }
 
   // Probe: one blip is recorded; failuresBeforeAlert in a row makes the credential failing.

@@ -1,36 +1,37 @@
 import { createRequire } from 'node:module';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { scrubSecrets } from './secret.js';
+import { secretFields } from './config/load.js';
 
 export type { Logger };
 
 /**
- * Paths pino blanks out wherever they appear. `Secret` values already print as `<secret>`;
- * this is the second belt for plain strings that reach a log call by mistake.
+ * Names that carry a secret but are no config field: what a token endpoint answers, what a probe
+ * or an HTTP client sends. Config fields declared secret (`h.secret()`) come from the schemas.
  */
-export const REDACT_PATHS = [
-  'password',
-  'clientSecret',
-  'clientId',
-  'secret',
-  'token',
-  'refreshToken',
-  'accessToken',
-  'access_token',
-  'authorization',
-  'headers.authorization',
-  'headers.Authorization',
-  '*.password',
-  '*.clientSecret',
-  '*.secret',
-  '*.token',
-  '*.refreshToken',
-  '*.accessToken',
-  '*.access_token',
-  '*.authorization',
-  '*.headers.authorization',
-  '*.headers.Authorization',
-];
+export const WIRE_SECRET_NAMES = ['token', 'accessToken', 'access_token', 'refreshToken', 'authorization'] as const;
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const key = (name: string) => (IDENTIFIER.test(name) ? name : `["${name.replace(/["\\]/g, '\\$&')}"]`);
+const child = (name: string) => (IDENTIFIER.test(name) ? `*.${name}` : `*${key(name)}`);
+
+/**
+ * Paths pino blanks out: each name at the top of a log object and one level down, and the
+ * authorization header. `Secret` values already print as `<secret>`; this is the second belt for
+ * plain strings that reach a log call by mistake.
+ */
+export function redactPaths(names: Iterable<string>): string[] {
+  const all = [...new Set(names)].sort();
+  return [...all.map(key), 'headers.authorization', 'headers.Authorization', ...all.map(child), '*.headers.authorization', '*.headers.Authorization'];
+}
+
+let configured: string[] | undefined;
+
+/** The redaction paths for every secret field the kind and notifier schemas declare, plus the wire names. */
+export function logRedactPaths(): string[] {
+  configured ??= redactPaths([...secretFields(), ...WIRE_SECRET_NAMES]);
+  return configured;
+}
 
 export interface LogOptions {
   level?: string;
@@ -71,7 +72,7 @@ export const scrubHooks: LoggerOptions['hooks'] = {
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? defaultLogLevel(process.env, process.stderr.isTTY === true, opts.quietOnTerminal === true);
-  const redact = { paths: REDACT_PATHS, censor: '<secret>' };
+  const redact = { paths: logRedactPaths(), censor: '<secret>' };
   const hooks = scrubHooks;
   const pretty = opts.pretty ?? (opts.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {

@@ -21,6 +21,10 @@ export function readFailure(err: unknown): string {
   }
 }
 
+/** The stable code of a failed read, for results: a file that is not there, or one that cannot be read. */
+export const readFailureCode = (err: unknown): 'file_missing' | 'file_unreadable' =>
+  (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file_missing' : 'file_unreadable';
+
 /** Caps for local files: certificates, keys and secret files are small; a config may list 10,000 credentials. */
 const MAX_MATERIAL_BYTES = 1024 * 1024;
 export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;

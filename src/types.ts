@@ -1,5 +1,6 @@
 // Plain data that flows between the stages: inspect → evaluate → store → alerts → notifiers.
 // Nothing here holds a secret; secrets live in config objects wrapped in `Secret`.
+import type { ErrorInfo, InspectErrorCode, ProbeErrorCode } from './errors.js';
 
 export const STATUSES = ['ok', 'warning', 'critical', 'expired', 'failing', 'error'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -44,24 +45,7 @@ export interface Finding {
   reason: string;
 }
 
-export const PROBE_ERROR_CODES = [
-  'tls_handshake',
-  'token_rejected',
-  'bad_token_response',
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-  'server_error',
-  'timeout',
-  'connection',
-  'bad_response',
-] as const;
-export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
-
-export interface ProbeErrorInfo {
-  code: ProbeErrorCode;
-  message: string;
-}
+export type ProbeErrorInfo = ErrorInfo<ProbeErrorCode>;
 
 export type ProbeStage = 'tls' | 'token' | 'call';
 
@@ -105,7 +89,7 @@ export interface Observation {
   findings: Finding[];
   certificates: CertificateSummary[];
   /** Set when the credential could not be inspected at all (missing file, bad PEM, bad JSON). */
-  error?: string;
+  error?: ErrorInfo<InspectErrorCode>;
 }
 
 export const emptyObservation = (): Observation => ({ expiries: [], findings: [], certificates: [] });

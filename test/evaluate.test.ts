@@ -114,7 +114,7 @@ test('findings: key mismatch is critical, loose permissions at least warning, no
 });
 
 test('an inspection error is status error, keeps what was learned, and puts the cause first', () => {
-  const r = evaluate(input({ observation: { ...emptyObservation(), expiries: [{ source: 'project', expiresAt: EXPIRY }], error: 'certificate /x.pem does not exist' } }));
+  const r = evaluate(input({ observation: { ...emptyObservation(), expiries: [{ source: 'project', expiresAt: EXPIRY }], error: { code: 'file_missing', message: 'certificate /x.pem does not exist' } } }));
   assert.equal(r.status, 'error');
   assert.equal(r.reasons[0], 'could not inspect: certificate /x.pem does not exist');
   assert.equal(r.expiresAt, EXPIRY.toISOString());
@@ -151,7 +151,7 @@ test('probe: one blip is recorded but does not change the status; failuresBefore
 
 test('status ranking: the worst wins (failing outranks expired, error outranks everything)', () => {
   assert.equal(evaluate(input({ now: at(-DAY), probe: failed, previousProbeFailures: 1 })).status, 'failing');
-  assert.equal(evaluate(input({ probe: failed, previousProbeFailures: 1, observation: { ...emptyObservation(), error: 'x' } })).status, 'error');
+  assert.equal(evaluate(input({ probe: failed, previousProbeFailures: 1, observation: { ...emptyObservation(), error: { code: 'bad_json', message: 'x' } } })).status, 'error');
 });
 
 test('headline: reasons[0] is the reason behind the final status, whatever was found first', () => {

@@ -158,6 +158,7 @@ describe('clarus kind: config', () => {
       { now: new Date(), log: undefined as never },
     );
     assert.equal(obs.expiries.length, 0);
-    assert.match(obs.error!, /ca \/nonexistent\/ca\.pem does not exist/);
+    assert.equal(obs.error?.code, 'file_missing');
+    assert.match(obs.error!.message, /ca \/nonexistent\/ca\.pem does not exist/);
   });
 });

@@ -108,16 +108,16 @@ describe('tls kind: STARTTLS', () => {
       [cred({ starttls: 'postgres', port: refusing.postgres!.port }), `${at(refusing.postgres!)} (postgres) does not accept TLS (answered N to SSLRequest)`],
       [cred({ starttls: 'imap', port: responders.pop3!.port }), `${at(responders.pop3!)} (imap) did not greet with * OK: "+OK credwatch test POP3 ready"`],
     ];
-    for (const [c, message] of cases) assert.equal((await tlsKind.inspect(c, ctx)).error, message);
+    for (const [c, message] of cases) assert.deepEqual((await tlsKind.inspect(c, ctx)).error, { code: 'tls_handshake', message });
   });
 
   test('connection refused and silence: the same errors as plain TLS', async () => {
     const closed = await closedPort();
-    assert.equal((await tlsKind.inspect(cred({ starttls: 'smtp', port: closed }), ctx)).error, `cannot connect to 127.0.0.1:${closed}: connection refused`);
+    assert.deepEqual((await tlsKind.inspect(cred({ starttls: 'smtp', port: closed }), ctx)).error, { code: 'connection', message: `cannot connect to 127.0.0.1:${closed}: connection refused` });
     const s = await silentServer();
     try {
       const obs = await tlsKind.inspect(cred({ starttls: 'smtp', port: s.port, timeoutMs: 200 }), ctx);
-      assert.equal(obs.error, `no STARTTLS (smtp) upgrade with 127.0.0.1:${s.port} within 200 ms`);
+      assert.deepEqual(obs.error, { code: 'timeout', message: `no STARTTLS (smtp) upgrade with 127.0.0.1:${s.port} within 200 ms` });
     } finally {
       await s.close();
     }
@@ -152,7 +152,8 @@ describe('tls kind: STARTTLS', () => {
     const [good, bad] = await Promise.all(credentials.map((c) => tlsKind.inspect(c as TlsCredential, ctx)));
     assert.equal(good!.error, undefined);
     assert.equal(good!.expiries[0]!.expiresAt.toISOString(), secondsOf(notAfter));
-    assert.match(bad!.error ?? '', /\(imap\) refused STARTTLS/);
+    assert.equal(bad!.error?.code, 'tls_handshake');
+    assert.match(bad!.error?.message ?? '', /\(imap\) refused STARTTLS/);
   });
 
   test('config: starttls is one of four; host or hosts, not both; default ports per protocol', async () => {

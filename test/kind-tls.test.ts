@@ -78,7 +78,7 @@ describe('tls kind', () => {
   test('connection refused: the endpoint could not be inspected', async () => {
     const closed = await closedPort();
     const obs = await tlsKind.inspect(cred({ port: closed }), ctx);
-    assert.equal(obs.error, `cannot connect to 127.0.0.1:${closed}: connection refused`);
+    assert.deepEqual(obs.error, { code: 'connection', message: `cannot connect to 127.0.0.1:${closed}: connection refused` });
     assert.equal(obs.expiries.length, 0);
   });
 
@@ -86,7 +86,7 @@ describe('tls kind', () => {
     const s = await silentServer();
     try {
       const obs = await tlsKind.inspect(cred({ port: s.port, timeoutMs: 200 }), ctx);
-      assert.equal(obs.error, `no TLS handshake with 127.0.0.1:${s.port} within 200 ms`);
+      assert.deepEqual(obs.error, { code: 'timeout', message: `no TLS handshake with 127.0.0.1:${s.port} within 200 ms` });
     } finally {
       await s.close();
     }

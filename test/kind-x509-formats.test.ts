@@ -47,7 +47,7 @@ describe('x509 formats and bundles', () => {
   });
   after(() => t.cleanup());
 
-  const x509 = (over: Partial<X509Credential>): X509Credential => ({ id: 'c', kind: 'x509', renewalLeadDays: 14, ...over });
+  const x509 = (over: Partial<X509Credential>): X509Credential => ({ id: 'c', kind: 'x509', renewalLeadDays: 14, bundle: 'earliest', ...over });
   const inspect = (over: Partial<X509Credential>) => x509Kind.inspect(x509(over), ctx);
 
   test('DER certificates are read by content, whatever the name', async () => {
@@ -89,9 +89,9 @@ describe('x509 formats and bundles', () => {
 
   test('PKCS#12 with a wrong or no password: could not inspect, saying which', async () => {
     const wrong = await inspect({ path: t.path('bundle.p12'), password: new Secret('not-it') });
-    assert.equal(wrong.error, `certificate ${t.path('bundle.p12')}: the PKCS#12 password is wrong (the file's integrity check does not verify with it)`);
+    assert.deepEqual(wrong.error, { code: 'bad_certificate', message: `certificate ${t.path('bundle.p12')}: the PKCS#12 password is wrong (the file's integrity check does not verify with it)` });
     const none = await inspect({ path: t.path('bundle.p12') });
-    assert.equal(none.error, `certificate ${t.path('bundle.p12')} is a password-protected PKCS#12 file; set passwordFile`);
+    assert.deepEqual(none.error, { code: 'bad_certificate', message: `certificate ${t.path('bundle.p12')} is a password-protected PKCS#12 file; set passwordFile` });
   });
 
   test('passwordFile in the config; the password appears nowhere in what is kept', async () => {

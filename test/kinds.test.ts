@@ -11,7 +11,7 @@ import { tempDir } from './helpers/cli.js';
 const ctx = { now: new Date(), log: pino({ level: 'silent' }) };
 const DAY = 86_400_000;
 
-const x509 = (path: string, key?: string): X509Credential => ({ id: 'c', kind: 'x509', path, key, renewalLeadDays: 14 });
+const x509 = (path: string, key?: string): X509Credential => ({ id: 'c', kind: 'x509', path, key, renewalLeadDays: 14, bundle: 'earliest' });
 
 test('x509: a chain counts every certificate; each has a fingerprint and serial, never key material', async () => {
   const t = tempDir();
@@ -59,24 +59,29 @@ test('x509: each bad file is an error naming the file and the problem', async ()
     const ca = await createCa();
     const leaf = await createServerCert(ca);
     const garbage = '-----BEGIN CERTIFICATE-----\nThis is not base64 at all!!! @@@\nAAAA\n-----END CERTIFICATE-----\n';
-    const rows: [string, string | Buffer | null, RegExp][] = [
-      ['missing.pem', null, /^certificate \S+missing\.pem does not exist$/],
-      ['empty.pem', '', /^certificate \S+empty\.pem is empty$/],
-      ['garbage.pem', garbage, /^certificate \S+garbage\.pem: PEM block 1 is not a valid certificate \(/],
+    const rows: [string, string | Buffer | null, string, RegExp][] = [
+      ['missing.pem', null, 'file_missing', /^certificate \S+missing\.pem does not exist$/],
+      ['empty.pem', '', 'file_empty', /^certificate \S+empty\.pem is empty$/],
+      ['garbage.pem', garbage, 'bad_certificate', /^certificate \S+garbage\.pem: PEM block 1 is not a valid certificate \(/],
       // DER is read by content now (kind-x509-formats.test.ts); DER that is no certificate says so.
-      ['other.der', Buffer.from([0x30, 0x82, 0x00, 0x03, 0x01, 0x01, 0xff]), /^certificate \S+other\.der is DER but neither a certificate, a PKCS#12 file nor a PKCS#7 bundle$/],
-      ['key-only.pem', leaf.key, /^certificate \S+key-only\.pem contains no PEM certificate \(it holds a private key\)$/],
-      ['text.pem', 'hello\n', /^certificate \S+text\.pem contains no PEM certificate$/],
+      ['other.der', Buffer.from([0x30, 0x82, 0x00, 0x03, 0x01, 0x01, 0xff]), 'bad_certificate', /^certificate \S+other\.der is DER but neither a certificate, a PKCS#12 file nor a PKCS#7 bundle$/],
+      ['key-only.pem', leaf.key, 'not_pem', /^certificate \S+key-only\.pem contains no PEM certificate \(it holds a private key\)$/],
+      ['text.pem', 'hello\n', 'not_pem', /^certificate \S+text\.pem contains no PEM certificate$/],
     ];
-    for (const [name, content, message] of rows) {
+    for (const [name, content, code, message] of rows) {
       const file = content === null ? t.path(name) : t.write(name, content);
       const obs = await x509Kind.inspect(x509(file), ctx);
-      assert.match(obs.error ?? '', message, name);
+      assert.equal(obs.error?.code, code, name);
+      assert.match(obs.error?.message ?? '', message, name);
     }
     const cert = t.write('ok.pem', leaf.cert);
-    assert.match((await x509Kind.inspect(x509(cert, t.path('nokey.key')), ctx)).error ?? '', /^private key \S+nokey\.key does not exist$/);
+    const noKey = (await x509Kind.inspect(x509(cert, t.path('nokey.key')), ctx)).error;
+    assert.equal(noKey?.code, 'file_missing');
+    assert.match(noKey?.message ?? '', /^private key \S+nokey\.key does not exist$/);
     const notKey = t.write('bad.key', 'not a key\n');
-    assert.match((await x509Kind.inspect(x509(cert, notKey), ctx)).error ?? '', /^private key \S+bad\.key is not a readable private key/);
+    const badKey = (await x509Kind.inspect(x509(cert, notKey), ctx)).error;
+    assert.equal(badKey?.code, 'bad_key');
+    assert.match(badKey?.message ?? '', /^private key \S+bad\.key is not a readable private key/);
   } finally {
     t.cleanup();
   }
@@ -132,10 +137,13 @@ test('clara-project: a broken credentials file is an error, but the project expi
     t.write('client.key', client.key, 0o600);
     t.write('credentials.json', '{"client_id": "x", ');
     const obs = await claraKind.inspect(clara(t), ctx);
-    assert.match(obs.error ?? '', /^credentialsFile \S+credentials\.json is not valid JSON/);
+    assert.equal(obs.error?.code, 'bad_json');
+    assert.match(obs.error?.message ?? '', /^credentialsFile \S+credentials\.json is not valid JSON/);
     assert.equal(obs.expiries[0]!.source, 'project');
     t.write('credentials.json', '{"client_id": "x"}');
-    assert.match((await claraKind.inspect(clara(t), ctx)).error ?? '', /credentials\.json has no client_secret \(also accepted/);
+    const noSecret = (await claraKind.inspect(clara(t), ctx)).error;
+    assert.equal(noSecret?.code, 'bad_json');
+    assert.match(noSecret?.message ?? '', /credentials\.json has no client_secret \(also accepted/);
   } finally {
     t.cleanup();
   }

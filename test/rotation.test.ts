@@ -34,7 +34,7 @@ function result(s: Spec): CredentialResult {
   return evaluate({
     id: s.id,
     kind: 'clara-project',
-    observation: { expiries: s.expiresAt ? [{ source: 'project', expiresAt: s.expiresAt }] : [], findings: [], certificates: [], ...(s.error ? { error: s.error } : {}) },
+    observation: { expiries: s.expiresAt ? [{ source: 'project', expiresAt: s.expiresAt }] : [], findings: [], certificates: [], ...(s.error ? { error: { code: 'file_missing', message: s.error } } : {}) },
     probe: s.probe ? probe(s.probe === 'ok') : null,
     previousProbeFailures: s.probe === 'failing' ? 1 : 0,
     warningDays: 30,

@@ -1,11 +1,14 @@
 import { resolveConfigPath, tryLoadConfig, type LoadedConfig } from '../config/load.js';
 import { formatProblem } from '../config/schema.js';
+import { CredwatchError, USAGE_ERROR } from '../errors.js';
 
 export const EXIT = { ok: 0, warning: 1, critical: 2, usage: 3 } as const;
 
 /** An error the command line reports as one message and exit code 3. */
-export class UsageError extends Error {
-  readonly code = 'usage';
+export class UsageError extends CredwatchError<typeof USAGE_ERROR> {
+  constructor(message: string) {
+    super(USAGE_ERROR, message);
+  }
 }
 
 export interface GlobalOptions {

@@ -16,7 +16,7 @@ export interface SchemaHelpers {
   /** `YYYY-MM-DD` (00:00 UTC) or an ISO 8601 instant. */
   date(): z.ZodType<Date, string>;
   /** A kind's `probe` block: its own keys plus the per-credential `timeoutMs`, `failuresBeforeAlert`, `interval` and `budget`. */
-  probe<S extends z.ZodRawShape>(shape: S): z.ZodType;
+  probe<S extends z.ZodRawShape>(shape: S): z.ZodObject<S & typeof probeOverrides, z.core.$strict>;
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
 import { schemaHelpers } from './helpers.js';
-import { credentialSchema, notifierSchemaOf, secretFileFields, topLevelSchema } from './load.js';
+import { credentialSchema, notifierSchemaOf, secretFileFields } from './load.js';
+import { topLevelSchema } from './schema.js';
 
 const SCHEMA_ID = 'https://github.com/credwatch/credwatch/config.schema.json';
 

@@ -1,16 +1,14 @@
 import { dirname, extname, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import { z } from 'zod';
-import cron from 'node-cron';
 import { kinds } from '../kinds/index.js';
 import { notifiers } from '../notifiers/index.js';
 import { schemaHelpers, type SchemaHelpers } from './helpers.js';
 import {
   commonCredentialShape,
+  commonNotifierShape,
   ConfigError,
-  MAX_ID_LENGTH,
-  probeDefaultsSchema,
-  thresholdsSchema,
+  topLevelSchema,
   type Config,
   type ConfigProblem,
   type CredentialConfig,
@@ -18,7 +16,7 @@ import {
 } from './schema.js';
 import { formatIssues, pathString } from './issues.js';
 import { expandTree } from './expand.js';
-import { fileFormFields } from './secret-fields.js';
+import { fileFormFields, secretValueFields } from './secret-fields.js';
 import { MAX_CONFIG_BYTES, readFailure, readRegularFile } from '../read-failure.js';
 import { registerConfigSecrets } from './secrets.js';
 import { budgetProblems, projectRequests } from './budget.js';
@@ -26,61 +24,9 @@ import { checkRotations } from './rotation.js';
 
 const DEFAULT_CONFIG_FILE = 'credwatch.yaml';
 
-/** server.token's minimum length. */
-export const MIN_TOKEN_LENGTH = 16;
-
 /** `--config FILE`, else `$CREDWATCH_CONFIG`, else `./credwatch.yaml`. */
 export function resolveConfigPath(cliPath?: string, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(cliPath ?? env.CREDWATCH_CONFIG ?? DEFAULT_CONFIG_FILE);
-}
-
-export function topLevelSchema(h: SchemaHelpers) {
-  return z.strictObject({
-    database: h
-      .file()
-      .refine((p) => !/^\/(proc|sys|dev)(\/|$)/.test(p), 'must not be under /proc, /sys or /dev (kernel files are not a database)')
-      .prefault('./data/credwatch.db'),
-    retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
-    thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
-    probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
-    notify: z
-      .strictObject({
-        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
-      })
-      .optional(),
-    schedule: z
-      .strictObject({
-        check: z
-          .string()
-          .refine((expr) => cron.validate(expr), { message: 'is not a valid cron expression' })
-          .default('*/15 * * * *'),
-      })
-      .default({ check: '*/15 * * * *' }),
-    server: z
-      .strictObject({
-        listen: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
-          .refine((l) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(l) || Number(l.slice(l.lastIndexOf(':') + 1)) <= 65535, 'port must be between 0 and 65535')
-          .default('127.0.0.1:9477'),
-        // A bearer token a person could guess is no protection: at least 16 characters.
-        token: z.string().min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`).pipe(h.secret()).optional(),
-        publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-        metrics: z
-          .strictObject({
-            // Opt-in: series named and labelled as x509-certificate-exporter's, for its dashboards and rules.
-            x509CertificateExporter: z.boolean().default(false),
-          })
-          .optional(),
-      })
-      .default({ listen: '127.0.0.1:9477' }),
-    notifiers: z.array(z.unknown()).default([]),
-    ha: z.boolean({ error: 'must be true or false' }).default(false),
-    defaults: z
-      .strictObject({ notify: z.array(z.string()).default([]), owner: z.string().min(1, 'must not be empty').optional() })
-      .default({ notify: [] }),
-    credentials: z.array(z.unknown()).min(1, 'must list at least one credential'),
-  });
 }
 
 function offsetPosition(text: string, message: string): string {
@@ -307,22 +253,28 @@ export function credentialSchema(h: SchemaHelpers, name: string) {
 
 /** One notifier of type `type`: its name, its type and the plugin's own keys. */
 export function notifierSchemaOf(h: SchemaHelpers, type: string) {
-  return z.strictObject({
-    name: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
-    type: z.string(),
-    ...notifiers.get(type)!.schema(h).shape,
-  });
+  return z.strictObject({ ...commonNotifierShape, ...notifiers.get(type)!.schema(h).shape });
+}
+
+/** The top-level, every kind's and every notifier's schema: where the secret declarations live. */
+function allSchemas(): z.ZodType[] {
+  const h = schemaHelpers('.');
+  return [topLevelSchema(h), ...kinds.names().map((n) => credentialSchema(h, n)), ...notifiers.names().map((t) => notifierSchemaOf(h, t))];
 }
 
 let fileFields: ReadonlySet<string> | undefined;
+let valueFields: ReadonlySet<string> | undefined;
 
 /** Keys that also accept `xFile`, from the declarations in the top-level, kind and notifier schemas. */
 export function secretFileFields(): ReadonlySet<string> {
-  if (!fileFields) {
-    const h = schemaHelpers('.');
-    fileFields = fileFormFields([topLevelSchema(h), ...kinds.names().map((n) => credentialSchema(h, n)), ...notifiers.names().map((t) => notifierSchemaOf(h, t))]);
-  }
+  fileFields ??= fileFormFields(allSchemas());
   return fileFields;
+}
+
+/** Keys declared secret (`h.secret()`) in the top-level, kind and notifier schemas: what logs redact by name. */
+export function secretFields(): ReadonlySet<string> {
+  valueFields ??= secretValueFields(allSchemas());
+  return valueFields;
 }
 
 export function buildConfig(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {

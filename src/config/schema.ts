@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Secret } from '../secret.js';
-import { durationSchema } from './helpers.js';
-
-import { failuresBeforeAlertSchema, int, timeoutMsSchema } from './helpers.js';
+import cron from 'node-cron';
+import { durationSchema, failuresBeforeAlertSchema, int, timeoutMsSchema, type probeOverrides, type SchemaHelpers } from './helpers.js';
+import { CONFIG_INVALID, CredwatchError } from '../errors.js';
 
 /** One problem found in the config: `path` is like `credentials[2].validityDays`. */
 export interface ConfigProblem {
@@ -11,10 +10,9 @@ export interface ConfigProblem {
   level: 'error' | 'warning';
 }
 
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
+export class ConfigError extends CredwatchError<typeof CONFIG_INVALID> {
   constructor(readonly problems: ConfigProblem[]) {
-    super(problems.filter((p) => p.level === 'error').map(formatProblem).join('\n'));
+    super(CONFIG_INVALID, problems.filter((p) => p.level === 'error').map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -56,47 +54,86 @@ export const commonCredentialShape = {
     .optional(),
 };
 
-export interface CredentialConfig {
-  id: string;
-  kind: string;
-  description?: string;
-  owner?: string;
-  runbook?: string;
-  notify?: string[];
-  environment?: string;
-  replaces?: string;
-  /** On a successor: when the integration moved to it (rotation). */
+/**
+ * A parsed credential of any kind: the common keys as `commonCredentialShape` parses them, the
+ * rotation's `switchedAt` (when the integration moved to a successor), the per-credential probe
+ * overrides every kind's `probe` block takes, and whatever the kind's own schema adds.
+ */
+export type CredentialConfig = z.output<z.ZodObject<typeof commonCredentialShape>> & {
   switchedAt?: Date;
-  renewalLeadDays: number;
-  thresholds?: { warningDays?: number; criticalDays?: number };
-  probe?: { timeoutMs?: number; failuresBeforeAlert?: number; interval?: number; budget?: number; [key: string]: unknown };
+  probe?: z.output<z.ZodObject<typeof probeOverrides>> & { [key: string]: unknown };
   [key: string]: unknown;
+};
+
+/** Keys every notifier has, whatever its type. */
+export const commonNotifierShape = {
+  name: z.string().max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a simple name (letters, digits, . _ -)'),
+  type: z.string(),
+};
+
+/** A parsed notifier of any type: its name and type, and whatever its plugin's schema adds. */
+export type NotifierConfig = z.output<z.ZodObject<typeof commonNotifierShape>> & { [key: string]: unknown };
+
+/** server.token's minimum length. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** The config file's top level; `notifiers` and `credentials` are checked item by item against their plugin's schema. */
+export function topLevelSchema(h: SchemaHelpers) {
+  return z.strictObject({
+    database: h
+      .file()
+      .refine((p) => !/^\/(proc|sys|dev)(\/|$)/.test(p), 'must not be under /proc, /sys or /dev (kernel files are not a database)')
+      .prefault('./data/credwatch.db'),
+    retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(36500, 'must be at most 36500').default(400),
+    thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
+    probe: probeDefaultsSchema.default(probeDefaultsSchema.parse({})),
+    /** Notification delivery; `timeoutMs`: how long one delivery may take (unset: `probe.timeoutMs`). */
+    notify: z
+      .strictObject({
+        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+      })
+      .optional(),
+    schedule: z
+      .strictObject({
+        check: z
+          .string()
+          .refine((expr) => cron.validate(expr), { message: 'is not a valid cron expression' })
+          .default('*/15 * * * *'),
+      })
+      .default({ check: '*/15 * * * *' }),
+    server: z
+      .strictObject({
+        listen: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9477')
+          .refine((l) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(l) || Number(l.slice(l.lastIndexOf(':') + 1)) <= 65535, 'port must be between 0 and 65535')
+          .default('127.0.0.1:9477'),
+        // A bearer token a person could guess is no protection: at least 16 characters.
+        token: z.string().min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`).pipe(h.secret()).optional(),
+        /** Where people reach the status page; alerts link there. */
+        publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+        metrics: z
+          .strictObject({
+            // Opt-in: series named and labelled as x509-certificate-exporter's, for its dashboards and rules.
+            x509CertificateExporter: z.boolean().default(false),
+          })
+          .optional(),
+      })
+      .default({ listen: '127.0.0.1:9477' }),
+    notifiers: z.array(z.unknown()).default([]),
+    /** High availability: several replicas post to one Alertmanager cluster (README). Lint only. */
+    ha: z.boolean({ error: 'must be true or false' }).default(false),
+    defaults: z
+      .strictObject({ notify: z.array(z.string()).default([]), owner: z.string().min(1, 'must not be empty').optional() })
+      .default({ notify: [] }),
+    credentials: z.array(z.unknown()).min(1, 'must list at least one credential'),
+  });
 }
 
-export interface NotifierConfig {
-  name: string;
-  type: string;
-  [key: string]: unknown;
-}
-
-type Thresholds = z.output<typeof thresholdsSchema>;
-type ProbeDefaults = z.output<typeof probeDefaultsSchema>;
-
-export interface Config {
+/** A loaded config: the top level as parsed, with each notifier and credential parsed by its plugin's schema. */
+export type Config = Omit<z.output<ReturnType<typeof topLevelSchema>>, 'notifiers' | 'credentials'> & {
   /** Absolute path of the file it was loaded from. */
   file: string;
-  database: string;
-  retentionDays: number;
-  thresholds: Thresholds;
-  probe: ProbeDefaults;
-  /** Notification delivery; `timeoutMs`: how long one delivery may take (unset: `probe.timeoutMs`). */
-  notify?: { timeoutMs?: number };
-  schedule: { check: string };
-  /** `publicUrl`: where people reach the status page; alerts link there. */
-  server: { listen: string; token?: Secret; publicUrl?: string; metrics?: { x509CertificateExporter: boolean } };
   notifiers: NotifierConfig[];
-  /** High availability: several replicas post to one Alertmanager cluster (README). Lint only. */
-  ha?: boolean;
-  defaults: { notify: string[]; owner?: string };
   credentials: CredentialConfig[];
-}
+};

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Kind } from './kind.js';
-import type { CredentialConfig } from '../config/schema.js';
+import type { CredentialOf, Kind } from './kind.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { isoDay } from '../iso-day.js';
@@ -9,6 +9,7 @@ import type { ProbeContext } from '../probe/context.js';
 import { failedProbe } from '../probe/failed.js';
 import type { ProbeCall, ProbeOptions } from '../probe/bearer-probe.js';
 import { ProbeError } from '../probe/errors.js';
+import { CredwatchError } from '../errors.js';
 
 // The probe layer pulls in undici; load it only when a probe actually runs.
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
@@ -20,22 +21,7 @@ const DAY_MS = 86_400_000;
 
 const CLARA_COUNTRIES = ['mx', 'br', 'co'] as const;
 
-export interface ClaraCredential extends CredentialConfig {
-  kind: 'clara-project';
-  country: (typeof CLARA_COUNTRIES)[number];
-  baseUrl?: string;
-  project: string;
-  createdAt: Date;
-  validityDays?: number;
-  expiresAt?: Date;
-  certificate: string;
-  privateKey: string;
-  ca?: string;
-  credentialsFile?: string;
-  clientId?: string;
-  clientSecret?: Secret;
-  probe?: { path?: string; taxIdentifiers?: string[]; timeoutMs?: number; failuresBeforeAlert?: number };
-}
+export type ClaraCredential = CredentialOf<'clara-project', typeof schema>;
 
 /** The project's own end of life: `expiresAt`, else `createdAt + validityDays × 24 h`. */
 export function projectExpiry(cred: Pick<ClaraCredential, 'createdAt' | 'validityDays' | 'expiresAt'>): Date {
@@ -51,10 +37,9 @@ interface ClaraClientCredentials {
 }
 
 /** A credentials file that cannot be used; the message never quotes a value from it. */
-export class ClaraCredentialsError extends Error {
-  readonly code = 'bad_json';
+export class ClaraCredentialsError extends CredwatchError<'bad_json'> {
   constructor(message: string) {
-    super(message);
+    super('bad_json', message);
     this.name = 'ClaraCredentialsError';
   }
 }
@@ -157,35 +142,37 @@ export async function probeClara(cred: ClaraProbeCredential, ctx: ProbeContext, 
   );
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.strictObject({
+    country: z.enum(CLARA_COUNTRIES),
+    baseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    project: z.string().min(1, 'must not be empty'),
+    createdAt: h.date(),
+    validityDays: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(CLARA_MAX_VALIDITY_DAYS, `must be at most ${CLARA_MAX_VALIDITY_DAYS}`)
+      .optional(),
+    expiresAt: h.date().optional(),
+    certificate: h.file(),
+    privateKey: h.file(),
+    ca: h.file().optional(),
+    credentialsFile: h.file().optional(),
+    // An identifier, not a secret (lint messages show it); `clientIdFile` works too.
+    clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
+    clientSecret: h.secret().optional(),
+    probe: h
+      .probe({
+        path: z.string().startsWith('/', 'must start with /').optional(),
+        taxIdentifiers: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one tax identifier').optional(),
+      })
+      .optional(),
+  });
+
 export const claraKind: Kind<ClaraCredential> = {
   name: 'clara-project',
-  schema: (h) =>
-    z.strictObject({
-      country: z.enum(CLARA_COUNTRIES),
-      baseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-      project: z.string().min(1, 'must not be empty'),
-      createdAt: h.date(),
-      validityDays: z
-        .number()
-        .int('must be a whole number')
-        .min(1, 'must be at least 1')
-        .max(CLARA_MAX_VALIDITY_DAYS, `must be at most ${CLARA_MAX_VALIDITY_DAYS}`)
-        .optional(),
-      expiresAt: h.date().optional(),
-      certificate: h.file(),
-      privateKey: h.file(),
-      ca: h.file().optional(),
-      credentialsFile: h.file().optional(),
-      // An identifier, not a secret (lint messages show it); `clientIdFile` works too.
-      clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
-      clientSecret: h.secret().optional(),
-      probe: h
-        .probe({
-          path: z.string().startsWith('/', 'must start with /').optional(),
-          taxIdentifiers: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one tax identifier').optional(),
-        })
-        .optional(),
-    }),
+  schema,
   check(cred) {
     const problems: { path: string; message: string }[] = [];
     if (cred.validityDays === undefined && cred.expiresAt === undefined) {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Kind } from './kind.js';
+import type { CredentialOf, Kind } from './kind.js';
 import type { ProbeContext } from '../probe/context.js';
-import type { CredentialConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { guarded, readCertificateChain } from './pem.js';
 import type { ProbeCall, ProbeOptions, TokenSource } from '../probe/bearer-probe.js';
@@ -16,26 +15,7 @@ const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe =
 /** From the provider's docs (seeds/clarus-wms-api-authentication.txt). */
 export const CLARUS_TOKEN_URL = 'https://clarus-api.com/oauth/token';
 
-export interface ClarusOAuth {
-  tokenUrl: string;
-  clientId?: string;
-  clientSecret?: Secret;
-  refreshToken?: Secret;
-  scope?: string;
-}
-
-export interface ClarusCredential extends CredentialConfig {
-  kind: 'clarus';
-  subdomain: string;
-  /** The dedicated API user this credential belongs to (one per environment). */
-  account?: string;
-  token?: Secret;
-  oauth?: ClarusOAuth;
-  ca?: string;
-  /** The token's or client secret's known expiry: an expiry with source `secret`, next to what the probe proves. */
-  expiresAt?: Date;
-  probe: { url: string; graphql?: string; timeoutMs?: number; failuresBeforeAlert?: number };
-}
+export type ClarusCredential = CredentialOf<'clarus', typeof schema>;
 
 function tokenSource(cred: ClarusCredential, headers: Record<string, string>): TokenSource {
   if (cred.token) return { type: 'static', token: cred.token };
@@ -58,26 +38,30 @@ export function probeClarus(cred: ClarusCredential, ctx: ProbeContext, opts: Pro
   return runBearerProbe({ tls: { ca: cred.ca }, auth: tokenSource(cred, tenant), calls: [call] }, ctx, opts);
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.strictObject({
+    subdomain: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be the tenant subdomain alone (letters, digits, -), e.g. acme'),
+    /** The dedicated API user this credential belongs to (one per environment). */
+    account: z.string().min(1, 'must not be empty').optional(),
+    token: h.secret().optional(),
+    oauth: z
+      .strictObject({
+        tokenUrl: httpsUrl().default(CLARUS_TOKEN_URL),
+        clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
+        clientSecret: h.secret().optional(),
+        refreshToken: h.secret().optional(),
+        scope: z.string().min(1, 'must not be empty').optional(),
+      })
+      .optional(),
+    ca: h.file().optional(),
+    /** The token's or client secret's known expiry: an expiry with source `secret`, next to what the probe proves. */
+    expiresAt: h.date().optional(),
+    probe: h.probe({ url: httpsUrl(), graphql: z.string().min(1, 'must not be empty').optional() }),
+  });
+
 export const clarusKind: Kind<ClarusCredential> = {
   name: 'clarus',
-  schema: (h) =>
-    z.strictObject({
-      subdomain: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be the tenant subdomain alone (letters, digits, -), e.g. acme'),
-      account: z.string().min(1, 'must not be empty').optional(),
-      token: h.secret().optional(),
-      oauth: z
-        .strictObject({
-          tokenUrl: httpsUrl().default(CLARUS_TOKEN_URL),
-          clientId: h.fromFile(z.string().min(1, 'must not be empty')).optional(),
-          clientSecret: h.secret().optional(),
-          refreshToken: h.secret().optional(),
-          scope: z.string().min(1, 'must not be empty').optional(),
-        })
-        .optional(),
-      ca: h.file().optional(),
-      expiresAt: h.date().optional(),
-      probe: h.probe({ url: httpsUrl(), graphql: z.string().min(1, 'must not be empty').optional() }),
-    }),
+  schema,
   check(cred) {
     const problems: { path: string; message: string }[] = [];
     if (cred.token && cred.oauth) problems.push({ path: 'oauth', message: 'set either token or oauth, not both' });

@@ -6,7 +6,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { CertificateSummary, Finding } from '../types.js';
 import type { Secret } from '../secret.js';
-import { readFailure } from '../read-failure.js';
+import { readFailure, readFailureCode } from '../read-failure.js';
+import { inspectFailure, type ErrorInfo, type InspectErrorCode } from '../errors.js';
 import { mapLimit } from '../concurrency.js';
 import { summarize } from './pem.js';
 import { readCertificateFile } from './formats.js';
@@ -26,7 +27,7 @@ export interface KeptCertificate {
 
 /** A file's content as last parsed: its certificates, or why it could not be read. */
 export interface ParsedFile {
-  error: string | null;
+  error: ErrorInfo<InspectErrorCode> | null;
   certificates: KeptCertificate[];
   findings: Finding[];
 }
@@ -233,7 +234,7 @@ function parse(file: string, password: Secret | undefined): ParsedFile {
       findings: read.findings,
     };
   } catch (err) {
-    return { error: (err as Error).message, certificates: [], findings: [] };
+    return { error: inspectFailure(err), certificates: [], findings: [] };
   }
 }
 
@@ -265,11 +266,11 @@ export async function discoverFiles(key: string, entries: readonly string[], pas
         discoveryCounters.stats++;
         st = await stat(file);
       } catch (err) {
-        return { file, parsed: { error: `certificate ${file} ${readFailure(err)}`, certificates: [], findings: [] } };
+        return { file, parsed: { error: { code: readFailureCode(err), message: `certificate ${file} ${readFailure(err)}` }, certificates: [], findings: [] } };
       }
     }
     // What a glob finds that is not a file (a symlink to a folder, a socket) is not a certificate.
-    if (!st.isFile()) return stats.has(file) ? { file, parsed: { error: `certificate ${file} is not a regular file`, certificates: [], findings: [] } } : null;
+    if (!st.isFile()) return stats.has(file) ? { file, parsed: { error: { code: 'file_unreadable', message: `certificate ${file} is not a regular file` }, certificates: [], findings: [] } } : null;
     const sig = signature(st);
     const kept = before.get(file);
     const entry = kept && kept.signature === sig && kept.password === password ? kept : { signature: sig, password, parsed: parse(file, password) };

@@ -29,6 +29,12 @@ export interface Expansion<C> {
 }
 
 /**
+ * A kind's parsed credential, inferred from its schema (`schema` below): the common keys, the
+ * kind's name, and the kind's own keys as the schema outputs them (dates as Date, secrets as Secret).
+ */
+export type CredentialOf<K extends string, S extends (h: SchemaHelpers) => z.ZodType> = CredentialConfig & { kind: K } & z.output<ReturnType<S>>;
+
+/**
  * A credential kind: one file per kind, registered in `./index.ts`.
  * `C` is the parsed credential: the common keys plus what `schema` adds.
  */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Kind } from './kind.js';
+import type { CredentialOf, Kind } from './kind.js';
 import type { ProbeContext } from '../probe/context.js';
-import type { CredentialConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { guarded, inspectCertificateFile, readCertificateChain } from './pem.js';
 import type { ProbeOptions } from '../probe/bearer-probe.js';
@@ -13,20 +12,7 @@ import { httpsUrl } from '../config/helpers.js';
 const runBearerProbe: typeof import('../probe/bearer-probe.js').runBearerProbe = async (...args) =>
   (await import('../probe/bearer-probe.js')).runBearerProbe(...args);
 
-export interface OAuth2Credential extends CredentialConfig {
-  kind: 'oauth2';
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: Secret;
-  clientAuth: 'basic' | 'body';
-  scope?: string;
-  certificate?: string;
-  privateKey?: string;
-  ca?: string;
-  /** The client secret's known expiry (an Entra ID secret's end date): an expiry with source `secret`. */
-  expiresAt?: Date;
-  probe?: { url?: string; headers?: Record<string, string>; timeoutMs?: number; failuresBeforeAlert?: number };
-}
+export type OAuth2Credential = CredentialOf<'oauth2', typeof schema>;
 
 /**
  * Client credentials for any provider: the token (over mTLS when a certificate is set), then
@@ -47,26 +33,29 @@ export function probeOAuth2(cred: OAuth2Credential, ctx: ProbeContext, opts: Pro
   );
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.strictObject({
+    tokenUrl: httpsUrl(),
+    clientId: h.fromFile(z.string().min(1, 'must not be empty')),
+    clientSecret: h.secret(),
+    clientAuth: z.enum(['basic', 'body']).default('basic'),
+    scope: z.string().min(1, 'must not be empty').optional(),
+    certificate: h.file().optional(),
+    privateKey: h.file().optional(),
+    ca: h.file().optional(),
+    /** The client secret's known expiry (an Entra ID secret's end date): an expiry with source `secret`. */
+    expiresAt: h.date().optional(),
+    probe: h
+      .probe({
+        url: httpsUrl().optional(),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string()).optional(),
+      })
+      .optional(),
+  });
+
 export const oauth2Kind: Kind<OAuth2Credential> = {
   name: 'oauth2',
-  schema: (h) =>
-    z.strictObject({
-      tokenUrl: httpsUrl(),
-      clientId: h.fromFile(z.string().min(1, 'must not be empty')),
-      clientSecret: h.secret(),
-      clientAuth: z.enum(['basic', 'body']).default('basic'),
-      scope: z.string().min(1, 'must not be empty').optional(),
-      certificate: h.file().optional(),
-      privateKey: h.file().optional(),
-      ca: h.file().optional(),
-      expiresAt: h.date().optional(),
-      probe: h
-        .probe({
-          url: httpsUrl().optional(),
-          headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string()).optional(),
-        })
-        .optional(),
-    }),
+  schema,
   check(cred) {
     const problems: { path: string; message: string }[] = [];
     if (cred.certificate && !cred.privateKey) problems.push({ path: 'privateKey', message: 'is required with certificate' });

@@ -1,16 +1,14 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { CertificateSummary, Expiry, Finding, Observation } from '../types.js';
-import { readFailure, readRegularFile } from '../read-failure.js';
+import { readFailure, readFailureCode, readRegularFile } from '../read-failure.js';
+import { CredwatchError, inspectFailure, type FileErrorCode } from '../errors.js';
 import { byFileVersion } from './file-memo.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
-export class InspectError extends Error {
-  constructor(
-    readonly code: 'file_missing' | 'file_unreadable' | 'file_empty' | 'not_pem' | 'bad_certificate' | 'bad_key' | 'bad_json',
-    message: string,
-  ) {
-    super(message);
+export class InspectError extends CredwatchError<FileErrorCode> {
+  constructor(code: FileErrorCode, message: string) {
+    super(code, message);
     this.name = 'InspectError';
   }
 }
@@ -48,8 +46,7 @@ export function readLocalFile(file: string, what: string): Buffer {
   try {
     buf = readRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file_missing' : 'file_unreadable';
-    throw new InspectError(code, `${what} ${file} ${readFailure(err)}`);
+    throw new InspectError(readFailureCode(err), `${what} ${file} ${readFailure(err)}`);
   }
   if (buf.length === 0 || buf.toString('latin1').trim() === '') throw new InspectError('file_empty', `${what} ${file} is empty`);
   return buf;
@@ -188,7 +185,7 @@ export function guarded(obs: Observation, fn: () => void): Observation {
   try {
     fn();
   } catch (err) {
-    obs.error = (err as Error).message;
+    obs.error = inspectFailure(err);
   }
   return obs;
 }

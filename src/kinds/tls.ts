@@ -1,25 +1,14 @@
 import { z } from 'zod';
-import type { Kind } from './kind.js';
-import type { CredentialConfig } from '../config/schema.js';
+import type { CredentialOf, Kind } from './kind.js';
+import { timeoutMsSchema, type SchemaHelpers } from '../config/helpers.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
-import { timeoutMsSchema } from '../config/helpers.js';
 import { emptyObservation } from '../types.js';
 import { describeChain, readLocalFile } from './pem.js';
 import { fetchServedChain } from '../probe/tls-endpoint.js';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../probe/starttls.js';
+import { inspectFailure } from '../errors.js';
 
-export interface TlsCredential extends CredentialConfig {
-  kind: 'tls';
-  /** One endpoint; or `hosts`: `host:port` entries sharing this config, each its own credential. */
-  host?: string;
-  hosts?: string[];
-  /** Default: the protocol's usual port (443; with starttls smtp 25, imap 143, pop3 110, postgres 5432). */
-  port?: number;
-  servername?: string;
-  ca?: string;
-  timeoutMs?: number;
-  starttls?: StartTlsProtocol;
-}
+export type TlsCredential = CredentialOf<'tls', typeof schema>;
 
 const TLS_DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -49,22 +38,26 @@ const why = (code: string) =>
           ? 'the chain ends in a CA that is not trusted (set `ca` for a private CA)'
           : 'the chain does not verify';
 
+const schema = (h: SchemaHelpers) =>
+  z.strictObject({
+    /** One endpoint; or `hosts`: `host:port` entries sharing this config, each its own credential. */
+    host: z.string().min(1, 'must not be empty').regex(HOST, 'must be a host name or IP address, without scheme or port').optional(),
+    hosts: z.array(z.string().regex(HOST_PORT, 'must be host:port, e.g. mail.example.com:587')).min(1, 'must list at least one host:port').optional(),
+    /** Default: the protocol's usual port (443; with starttls smtp 25, imap 143, pop3 110, postgres 5432). */
+    port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
+    starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
+    servername: z.string().min(1, 'must not be empty').optional(),
+    ca: h.file().optional(),
+    timeoutMs: timeoutMsSchema().optional(),
+  });
+
 /**
  * A remote TLS endpoint: the chain it serves right now, each certificate's expiry (the earliest
  * counts), and whether that chain verifies for the name clients use.
  */
 export const tlsKind: Kind<TlsCredential> = {
   name: 'tls',
-  schema: (h) =>
-    z.strictObject({
-      host: z.string().min(1, 'must not be empty').regex(HOST, 'must be a host name or IP address, without scheme or port').optional(),
-      hosts: z.array(z.string().regex(HOST_PORT, 'must be host:port, e.g. mail.example.com:587')).min(1, 'must list at least one host:port').optional(),
-      port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
-      starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
-      servername: z.string().min(1, 'must not be empty').optional(),
-      ca: h.file().optional(),
-      timeoutMs: timeoutMsSchema().optional(),
-    }),
+  schema,
   check(cred) {
     const problems: { path: string; message: string }[] = [];
     if (cred.host && cred.hosts) problems.push({ path: 'hosts', message: 'set either host or hosts, not both' });
@@ -95,7 +88,7 @@ export const tlsKind: Kind<TlsCredential> = {
       try {
         ca = readLocalFile(cred.ca, 'ca');
       } catch (err) {
-        obs.error = (err as Error).message;
+        obs.error = inspectFailure(err);
         return obs;
       }
     }
@@ -116,7 +109,7 @@ export const tlsKind: Kind<TlsCredential> = {
         obs.findings.push({ level: 'critical', reason: `the chain served by ${where} does not verify for ${name} (${served.verifyError}): ${why(served.verifyError)}` });
       }
     } catch (err) {
-      obs.error = (err as Error).message;
+      obs.error = inspectFailure(err);
     }
     return obs;
   },

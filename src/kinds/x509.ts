@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Expansion, Kind } from './kind.js';
-import type { CredentialConfig, ConfigProblem } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { CredentialOf, Expansion, Kind } from './kind.js';
+import type { ConfigProblem } from '../config/schema.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import { DERIVED_SEPARATOR } from '../config/derived-id.js';
 import { emptyObservation, type Observation } from '../types.js';
 import { chainSource, checkKey, describeChain, guarded } from './pem.js';
@@ -9,17 +9,7 @@ import { readCertificateFile } from './formats.js';
 import { byFileVersion, secretPart } from './file-memo.js';
 import { discoverFiles, entryProblems, relativeName, type FoundFile, type KeptCertificate, type ParsedFile } from './file-discovery.js';
 
-export interface X509Credential extends CredentialConfig {
-  kind: 'x509';
-  /** One file; or `paths`: files, folders and globs, each file its own credential. */
-  path?: string;
-  paths?: string[];
-  key?: string;
-  /** PKCS#12 password (`passwordFile` reads it from a file). */
-  password?: Secret;
-  /** `split`: every certificate of a file is its own credential, named by subject CN. */
-  bundle?: 'earliest' | 'split';
-}
+export type X509Credential = CredentialOf<'x509', typeof schema>;
 
 // What discovery hands to inspection, on the credentials it made (never in config or JSON).
 const DISCOVERED = Symbol('credwatch.x509.discovered');
@@ -68,16 +58,21 @@ function observeParsed(d: Extract<Discovery, { role: 'file' }>): Observation {
   return obs;
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.strictObject({
+    /** One file; or `paths`: files, folders and globs, each file its own credential. */
+    path: h.file().optional(),
+    paths: z.array(h.file()).min(1, 'must list at least one file, folder or glob').optional(),
+    key: h.file().optional(),
+    /** PKCS#12 password (`passwordFile` reads it from a file). */
+    password: h.secret().optional(),
+    /** `split`: every certificate of a file is its own credential, named by subject CN. */
+    bundle: z.enum(['earliest', 'split']).default('earliest'),
+  });
+
 export const x509Kind: Kind<X509Credential> = {
   name: 'x509',
-  schema: (h) =>
-    z.strictObject({
-      path: h.file().optional(),
-      paths: z.array(h.file()).min(1, 'must list at least one file, folder or glob').optional(),
-      key: h.file().optional(),
-      password: h.secret().optional(),
-      bundle: z.enum(['earliest', 'split']).default('earliest'),
-    }),
+  schema,
   check(cred) {
     const problems: { path: string; message: string }[] = [];
     if (cred.path && cred.paths) problems.push({ path: 'paths', message: 'set either path (one file) or paths (files, folders, globs), not both' });

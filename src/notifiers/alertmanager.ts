@@ -2,24 +2,14 @@
 // firing alert is posted with an `endsAt` a little in the future and re-posted every cycle while
 // active (the `refresh` hook, run by alerts/repost.ts); a resolve posts the same labels with `endsAt` now.
 import { z } from 'zod';
-import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
-import { NotifyError, isNotifyError, type NotifierPlugin } from './notifier.js';
+import { NotifyError, isNotifyError, type NotifierConfigOf, type NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
 import { rotationLine } from '../rotation.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
 
-export interface AlertmanagerConfig extends NotifierConfig {
-  type: 'alertmanager';
-  /** One Alertmanager, or every member of an HA cluster (each gets every alert, as Prometheus does). */
-  url: string | string[];
-  basicAuth?: { username: string; password: Secret };
-  /** Bearer token. */
-  token?: Secret;
-  /** Trust anchors for an HTTPS Alertmanager; replace the system roots. */
-  ca?: string;
-}
+export type AlertmanagerConfig = NotifierConfigOf<'alertmanager', typeof schema>;
 
 /** Alertmanager's PostableAlert. */
 interface PostableAlert {
@@ -190,17 +180,22 @@ async function postAlerts(config: AlertmanagerConfig, alerts: PostableAlert[], t
   }
 }
 
+const schema = (h: SchemaHelpers) => {
+  const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+  return z.object({
+    /** One Alertmanager, or every member of an HA cluster (each gets every alert, as Prometheus does). */
+    url: z.union([url, z.array(url).min(1, 'must list at least one URL')], { error: 'must be an http(s) URL or a list of them' }),
+    basicAuth: z.strictObject({ username: z.string().min(1, 'must not be empty'), password: h.secret() }).optional(),
+    /** Bearer token. */
+    token: h.secret().optional(),
+    /** Trust anchors for an HTTPS Alertmanager; replace the system roots. */
+    ca: h.file().optional(),
+  });
+};
+
 export const alertmanager: NotifierPlugin<AlertmanagerConfig> = {
   type: 'alertmanager',
-  schema: (h) => {
-    const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-    return z.object({
-      url: z.union([url, z.array(url).min(1, 'must list at least one URL')], { error: 'must be an http(s) URL or a list of them' }),
-      basicAuth: z.strictObject({ username: z.string().min(1, 'must not be empty'), password: h.secret() }).optional(),
-      token: h.secret().optional(),
-      ca: h.file().optional(),
-    });
-  },
+  schema,
   async send(event, config, ctx) {
     const alerts = render(event, { now: ctx.now, alert: ctx.alert, publicUrl: ctx.publicUrl });
     await postAlerts(config, alerts, ctx.timeoutMs, (target, err) =>

@@ -3,31 +3,17 @@ import { createHash } from 'node:crypto';
 import { readRegularFile } from '../read-failure.js';
 // nodemailer is imported when a mail is sent, so a `check` without --notify does not pay for it.
 import { z } from 'zod';
-import type { NotifierConfig } from '../config/schema.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import { registerSecret, type Secret } from '../secret.js';
 import type { AlertEvent } from '../alert-event.js';
-import { NotifyError, groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
+import { NotifyError, groupAboveField, type NotifierConfigOf, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { readFailure } from '../read-failure.js';
 import { esc } from '../html.js';
 import { scrubSecrets } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
-export interface EmailConfig extends NotifierConfig {
-  type: 'email';
-  from: string;
-  to: string | string[];
-  smtp: {
-    host: string;
-    port?: number;
-    tls: 'starttls' | 'implicit' | 'none';
-    user?: string;
-    password?: Secret;
-    /** Extra CA (PEM file) for a relay with a private certificate. */
-    ca?: string;
-  };
-  groupAbove?: number;
-}
+export type EmailConfig = NotifierConfigOf<'email', typeof schema>;
 
 interface EmailMessage {
   from: string;
@@ -158,27 +144,30 @@ function classifySmtpError(err: unknown, name: string, password?: Secret): Notif
 
 const DEFAULT_PORT = { starttls: 587, implicit: 465, none: 25 } as const;
 
+const schema = (h: SchemaHelpers) =>
+  z.object({
+    from: z.string().min(1, 'must not be empty'),
+    to: z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one address')]),
+    smtp: z
+      .strictObject({
+        host: z.string().min(1, 'must not be empty'),
+        port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
+        tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+        user: z.string().min(1, 'must not be empty').optional(),
+        password: h.secret().optional(),
+        /** Extra CA (PEM file) for a relay with a private certificate. */
+        ca: h.file().optional(),
+      })
+      .superRefine((s, ctx) => {
+        if (s.user && !s.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user (or passwordFile)' });
+        if (s.password && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
+      }),
+    groupAbove: groupAboveField(),
+  });
+
 export const email: NotifierPlugin<EmailConfig> = {
   type: 'email',
-  schema: (h) =>
-    z.object({
-      from: z.string().min(1, 'must not be empty'),
-      to: z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one address')]),
-      smtp: z
-        .strictObject({
-          host: z.string().min(1, 'must not be empty'),
-          port: z.number().int('must be a whole number').min(1, 'must be at least 1').max(65535, 'must be at most 65535').optional(),
-          tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
-          user: z.string().min(1, 'must not be empty').optional(),
-          password: h.secret().optional(),
-          ca: h.file().optional(),
-        })
-        .superRefine((s, ctx) => {
-          if (s.user && !s.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user (or passwordFile)' });
-          if (s.password && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
-        }),
-      groupAbove: groupAboveField(),
-    }),
+  schema,
   send: (event, config, ctx) => deliver(render(event, config, ctx.publicUrl), config, ctx),
   sendDigest: (events, config, ctx) => deliver(renderDigest(events, config, ctx.publicUrl), config, ctx),
 };

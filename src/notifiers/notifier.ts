@@ -4,6 +4,7 @@ import type { SchemaHelpers } from '../config/helpers.js';
 import type { NotifierConfig } from '../config/schema.js';
 import type { ActiveAlert, AlertEvent, Condition, Level } from '../alert-event.js';
 import { scrubSecrets } from '../secret.js';
+import { CredwatchError } from '../errors.js';
 
 /** What the dispatcher knows about an event beyond its JSON. */
 export interface NotifyContext {
@@ -49,6 +50,12 @@ interface RefreshContext {
   /** `server.publicUrl`, when set. */
   publicUrl?: string;
 }
+
+/**
+ * A notifier's config, inferred from its schema (`schema` below): `name`, the notifier's type, and
+ * its own keys as the schema outputs them (secrets as Secret, files resolved).
+ */
+export type NotifierConfigOf<T extends string, S extends (h: SchemaHelpers) => z.ZodType> = NotifierConfig & { type: T } & z.output<ReturnType<S>>;
 
 /**
  * A notifier plugin: one file each (schema, pure render, thin send), registered in `./index.ts`.
@@ -97,16 +104,14 @@ interface NotifyErrorOptions {
  * A failed delivery. `code` is stable (`http_404`, `smtp_auth`, `timeout`, …); `retryable` says
  * whether trying again can help. Messages are ours: never a URL with a token, never a password.
  */
-export class NotifyError extends Error {
-  readonly code: string;
+export class NotifyError extends CredwatchError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   constructor(message: string, o: NotifyErrorOptions) {
     // Messages may quote a server's reply: the one scrubber masks every configured secret in them.
-    super(scrubSecrets(message));
+    super(o.code, scrubSecrets(message));
     this.name = 'NotifyError';
-    this.code = o.code;
     this.retryable = o.retryable;
     this.retryAfterMs = o.retryAfterMs;
     this.status = o.status;

@@ -3,22 +3,16 @@
 // incident instead of opening another, and a resolve closes it. The routing key is a secret.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent, Condition, Level, Severity } from '../alert-event.js';
-import type { NotifierPlugin } from './notifier.js';
+import type { NotifierConfigOf, NotifierPlugin } from './notifier.js';
 import { NotifyError, eventLink } from './notifier.js';
 import { post } from './http.js';
 import { scrubSecrets } from '../secret.js';
 
 const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
-export interface PagerDutyConfig extends NotifierConfig {
-  type: 'pagerduty';
-  routingKey: Secret;
-  /** The Events API endpoint; the EU service region uses https://events.eu.pagerduty.com/v2/enqueue. */
-  url: string;
-}
+export type PagerDutyConfig = NotifierConfigOf<'pagerduty', typeof schema>;
 
 /** PagerDuty's four severities. credwatch's `expired` is `critical`; a failing probe is an `error`. */
 const PD_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
@@ -108,13 +102,16 @@ export function render(e: AlertEvent, routingKey: string, o: PagerDutyRenderOpti
   };
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.object({
+    routingKey: h.secret(),
+    /** The Events API endpoint; the EU service region uses https://events.eu.pagerduty.com/v2/enqueue. */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(PAGERDUTY_EVENTS_URL),
+  });
+
 export const pagerduty: NotifierPlugin<PagerDutyConfig> = {
   type: 'pagerduty',
-  schema: (h) =>
-    z.object({
-      routingKey: h.secret(),
-      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(PAGERDUTY_EVENTS_URL),
-    }),
+  schema,
   async send(event, config, ctx) {
     const key = config.routingKey.reveal();
     const body = render(event, key, { alert: ctx.alert, publicUrl: ctx.publicUrl });

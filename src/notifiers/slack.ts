@@ -4,20 +4,15 @@
 import type { IncomingWebhookDefaultArguments, IncomingWebhookSendArguments } from '@slack/webhook';
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
-import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent } from '../alert-event.js';
-import { groupAboveField, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
+import { groupAboveField, type NotifierConfigOf, type NotifierPlugin, type NotifyContext, eventLink, statusPageLink } from './notifier.js';
 import { byEventUrgency as byUrgency, dateOf, digestCounts, headline } from './event-text.js';
 import { networkError, statusError } from './http.js';
 import { scrubSecrets, urlSecretParts } from '../secret.js';
 import { rotationLine } from '../rotation.js';
 
-export interface SlackConfig extends NotifierConfig {
-  type: 'slack';
-  url: Secret;
-  groupAbove?: number;
-}
+export type SlackConfig = NotifierConfigOf<'slack', typeof schema>;
 
 const ICON: Record<string, string> = {
   warning: ':warning:',
@@ -125,14 +120,16 @@ async function postMessage(message: IncomingWebhookSendArguments, config: SlackC
   }
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.object({
+    // The value is never echoed in the message: it is the webhook's credential.
+    url: h.secret().refine((u) => /^https?:\/\/[^\s/]+\/\S*$/i.test(u.reveal()), 'must be an http(s) webhook URL'),
+    groupAbove: groupAboveField(),
+  });
+
 export const slack: NotifierPlugin<SlackConfig> = {
   type: 'slack',
-  schema: (h) =>
-    z.object({
-      // The value is never echoed in the message: it is the webhook's credential.
-      url: h.secret().refine((u) => /^https?:\/\/[^\s/]+\/\S*$/i.test(u.reveal()), 'must be an http(s) webhook URL'),
-      groupAbove: groupAboveField(),
-    }),
+  schema,
   send: (event, config, ctx) => postMessage(render(event, ctx.publicUrl), config, ctx),
   sendDigest: (events, config, ctx) => postMessage(renderDigest(events, ctx.publicUrl), config, ctx),
 };

@@ -1,17 +1,12 @@
 // `webhook`: POST the contract's event JSON; signed with HMAC-SHA256 when `secret` is set.
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { NotifierConfig } from '../config/schema.js';
-import type { Secret } from '../secret.js';
+import type { SchemaHelpers } from '../config/helpers.js';
 import type { AlertEvent } from '../alert-event.js';
-import type { NotifierPlugin } from './notifier.js';
+import type { NotifierConfigOf, NotifierPlugin } from './notifier.js';
 import { post } from './http.js';
 
-export interface WebhookConfig extends NotifierConfig {
-  type: 'webhook';
-  url: string;
-  secret?: Secret;
-}
+export type WebhookConfig = NotifierConfigOf<'webhook', typeof schema>;
 
 const SIGNATURE_HEADER = 'X-Credwatch-Signature';
 
@@ -37,14 +32,16 @@ function render(event: AlertEvent, config: Pick<WebhookConfig, 'secret'>): Webho
   return { body, headers };
 }
 
+const schema = (h: SchemaHelpers) =>
+  z.object({
+    // A string, not a Secret (its userinfo, path and query are scrubbed as every notifier URL's); `urlFile` works too.
+    url: h.fromFile(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    secret: h.secret().optional(),
+  });
+
 export const webhook: NotifierPlugin<WebhookConfig> = {
   type: 'webhook',
-  schema: (h) =>
-    z.object({
-      // A string, not a Secret (its userinfo, path and query are scrubbed as every notifier URL's); `urlFile` works too.
-      url: h.fromFile(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
-      secret: h.secret().optional(),
-    }),
+  schema,
   async send(event, config, ctx) {
     const req = render(event, config);
     await post(`webhook ${config.name}`, config.url, req.body, req.headers, ctx.timeoutMs);

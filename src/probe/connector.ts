@@ -2,6 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { buildConnector, errors } from 'undici';
+import { CredwatchError } from '../errors.js';
 
 /**
  * A server that refuses a client certificate under TLS 1.3 cannot say so during the handshake
@@ -9,10 +10,9 @@ import { buildConnector, errors } from 'undici';
  * undici reports that as a generic "other side closed"; this error replaces it so the probe can
  * say `tls_handshake` instead of a vague connection failure.
  */
-export class ClosedBeforeAnswerError extends Error {
-  readonly code = 'CREDWATCH_CLOSED_BEFORE_ANSWER';
+export class ClosedBeforeAnswerError extends CredwatchError<'CREDWATCH_CLOSED_BEFORE_ANSWER'> {
   constructor() {
-    super('the server closed a new connection right after the TLS handshake, before sending any data');
+    super('CREDWATCH_CLOSED_BEFORE_ANSWER', 'the server closed a new connection right after the TLS handshake, before sending any data');
     this.name = 'ClosedBeforeAnswerError';
   }
 }

@@ -1,13 +1,14 @@
-import type { ProbeErrorCode, ProbeErrorInfo, ProbeStage } from '../types.js';
+import type { ProbeStage } from '../types.js';
+import { CredwatchError, type ProbeErrorCode } from '../errors.js';
 import { scrubSecrets } from '../secret.js';
 
 /**
  * Why a probe failed, already classified into the contract's stable codes. The message is for the
  * person on call: it says what broke and what to look at. It never carries a secret or a token.
  */
-export class ProbeError extends Error {
+export class ProbeError extends CredwatchError<ProbeErrorCode> {
   constructor(
-    readonly code: ProbeErrorCode,
+    code: ProbeErrorCode,
     message: string,
     /** Where the probe ended: `tls` for connect and handshake failures. */
     readonly stage: ProbeStage,
@@ -16,12 +17,8 @@ export class ProbeError extends Error {
     readonly retryAfter?: string,
   ) {
     // Messages may quote a server: the one scrubber masks every configured secret in them.
-    super(scrubSecrets(message));
+    super(code, scrubSecrets(message));
     this.name = 'ProbeError';
-  }
-
-  info(): ProbeErrorInfo {
-    return { code: this.code, message: this.message };
   }
 }
 

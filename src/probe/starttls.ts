@@ -1,6 +1,7 @@
 // The plain-text opening of protocols that upgrade to TLS on the same connection (SMTP, IMAP,
 // POP3, and PostgreSQL's SSLRequest). After it the socket is handed to tls.connect({ socket }).
 import net from 'node:net';
+import { CredwatchError } from '../errors.js';
 
 export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'postgres'] as const;
 export type StartTlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
@@ -9,12 +10,9 @@ export type StartTlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
 const MAX_PREAMBLE_BYTES = 64 * 1024;
 
 /** The server said or did something that is not an upgrade to TLS. */
-export class StartTlsError extends Error {
-  constructor(
-    readonly code: 'connection' | 'tls_handshake',
-    message: string,
-  ) {
-    super(message);
+export class StartTlsError extends CredwatchError<'connection' | 'tls_handshake'> {
+  constructor(code: 'connection' | 'tls_handshake', message: string) {
+    super(code, message);
     this.name = 'StartTlsError';
   }
 }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { openStartTls, StartTlsError, type StartTlsProtocol } from './starttls.js';
+import { CredwatchError, type EndpointErrorCode } from '../errors.js';
 
 interface TlsEndpoint {
   host: string;
@@ -23,12 +24,9 @@ interface ServedChain {
 }
 
 /** A failure to get as far as a served certificate: the endpoint could not be inspected. */
-export class TlsEndpointError extends Error {
-  constructor(
-    readonly code: 'timeout' | 'connection' | 'tls_handshake',
-    message: string,
-  ) {
-    super(message);
+export class TlsEndpointError extends CredwatchError<EndpointErrorCode> {
+  constructor(code: EndpointErrorCode, message: string) {
+    super(code, message);
     this.name = 'TlsEndpointError';
   }
 }

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, read
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { CredwatchError, STORE_ERROR } from '../errors.js';
 
 export type Db = Database.Database;
 
@@ -29,8 +30,10 @@ const MIGRATIONS_DIR = ((): string => {
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
-export class StoreError extends Error {
-  readonly code = 'store_error';
+export class StoreError extends CredwatchError<typeof STORE_ERROR> {
+  constructor(message: string) {
+    super(STORE_ERROR, message);
+  }
 }
 
 interface Migration {

@@ -62,7 +62,7 @@ export function result(spec: ResultSpec): CredentialResult {
       expiries: spec.expiresAt ? [{ source: fps.length ? 'certificate' : 'secret', expiresAt: spec.expiresAt }] : [],
       findings: [],
       certificates: spec.expiresAt ? fps.map((f) => cert(f, spec.expiresAt!)) : [],
-      ...(spec.error ? { error: spec.error } : {}),
+      ...(spec.error ? { error: { code: 'file_missing', message: spec.error } } : {}),
     },
     probe: spec.probe ? probeResult(spec.probe === 'ok') : null,
     previousProbeFailures: 0,
@@ -88,6 +88,7 @@ export function config(o: { credentials?: CredentialConfig[]; notifiers?: Notifi
     schedule: { check: '*/15 * * * *' },
     server: { listen: '127.0.0.1:0' },
     notifiers: o.notifiers ?? [],
+    ha: false,
     defaults: { notify: o.notify ?? [], ...(o.owner ? { owner: o.owner } : {}) },
     credentials: o.credentials ?? [credential('api-cert')],
   };
