@@ -48,42 +48,70 @@ interface CheckMeta {
   durationMs: number;
 }
 
-/** Records one cycle: a checks row, a result row per credential, the latest pointers. One transaction. */
-export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): number {
-  const insertCheck = prepared(db,
-    'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)',
-  );
+/** A result row's values after `check_id`, in the INSERT's column order. */
+export type ResultRowValues = readonly unknown[];
+
+function resultValues(r: CredentialResult, checkedAt: string): ResultRowValues {
+  return [
+    r.id,
+    r.kind,
+    checkedAt,
+    r.status,
+    r.expiresAt,
+    r.daysLeft,
+    r.renewBy,
+    JSON.stringify(r.expiries),
+    JSON.stringify(r.certificates),
+    r.probe ? JSON.stringify(r.probe) : null,
+    r.probeFailures,
+    r.levels.expiry,
+    r.levels.probe,
+    JSON.stringify(r.reasons),
+    r.rotation ? JSON.stringify(r.rotation) : null,
+  ];
+}
+
+/**
+ * The report's result rows, encoded ahead of recordCheck's transaction and in slices (`pause`
+ * yields to the event loop when the slice is spent): encoding 11,000 results is most of the work,
+ * and inside the transaction it would block the daemon's HTTP server for all of it.
+ */
+export async function encodeResults(report: CheckReport, pause: () => Promise<void> | undefined): Promise<ResultRowValues[]> {
+  const rows: ResultRowValues[] = [];
+  for (const r of report.credentials) {
+    const turn = pause();
+    if (turn) await turn;
+    rows.push(resultValues(r, report.checkedAt));
+  }
+  return rows;
+}
+
+/**
+ * Records one cycle: a checks row, a result row per credential, the latest pointers. One
+ * transaction. `rows` are the report's results already encoded (encodeResults), if they are.
+ */
+export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta, rows?: readonly ResultRowValues[]): number {
+  const values = rows ?? report.credentials.map((r) => resultValues(r, report.checkedAt));
+  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)');
   const insertResult = prepared(db, `INSERT INTO results
     (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // One statement for every pointer: this transaction's result rows have consecutive ids.
   const setLatest = prepared(db,
-    'INSERT INTO latest_results (credential_id, result_id) VALUES (?, ?) ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id',
+    `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ?
+     ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id`,
   );
   return db.transaction(() => {
     const checkId = Number(
       insertCheck.run(report.checkedAt, meta.startedAt.toISOString(), Math.round(meta.durationMs), report.credentials.length, JSON.stringify(report.summary)).lastInsertRowid,
     );
-    for (const r of report.credentials) {
-      const resultId = insertResult.run(
-        checkId,
-        r.id,
-        r.kind,
-        report.checkedAt,
-        r.status,
-        r.expiresAt,
-        r.daysLeft,
-        r.renewBy,
-        JSON.stringify(r.expiries),
-        JSON.stringify(r.certificates),
-        r.probe ? JSON.stringify(r.probe) : null,
-        r.probeFailures,
-        r.levels.expiry,
-        r.levels.probe,
-        JSON.stringify(r.reasons),
-        r.rotation ? JSON.stringify(r.rotation) : null,
-      ).lastInsertRowid;
-      setLatest.run(r.id, resultId);
+    let first: number | bigint | null = null;
+    let last: number | bigint | null = null;
+    for (const v of values) {
+      last = insertResult.run(checkId, ...v).lastInsertRowid;
+      first ??= last;
     }
+    if (first !== null) setLatest.run(first, last);
     return checkId;
   })();
 }
