@@ -1,7 +1,7 @@
 // Results → state machine → outbox, on a real on-disk database with the real migrations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { processResults } from '../src/alerts/process.js';
+import { processResults, processResultsInSlices } from '../src/alerts/process.js';
 import type { AlertEvent } from '../src/alerts/types.js';
 import { at, config, credential, DAY_MS, hours, result, T0, tempDb } from './helpers/alerts-fixtures.js';
 
@@ -203,4 +203,35 @@ test('process: --at drives the machine; a credential that cannot be inspected fi
   assert.equal(q!.event.severity, 'critical');
   assert.equal(q!.event.expiresAt, null);
   assert.equal(q!.event.summary, 'api-cert: critical, could not inspect: no such file /etc/ssl/edge.pem');
+});
+
+test('process in slices: 600 credentials in batches queue exactly the events and states of one transaction, removed ones resolved last', async (t) => {
+  const one = tempDb();
+  const sliced = tempDb();
+  t.after(() => (one.cleanup(), sliced.cleanup()));
+  const ids = Array.from({ length: 600 }, (_, i) => `cred-${String(i).padStart(3, '0')}`);
+  const expires = at(31);
+  const run = async (h: ReturnType<typeof tempDb>, live: string[], now: Date, inSlices: boolean) => {
+    const cfg = config({ credentials: live.map((id) => credential(id)), notify: ['ops'] });
+    const results = live.map((id) => result({ id, now, expiresAt: expires }));
+    let pauses = 0;
+    const queued = inSlices
+      ? await processResultsInSlices(h.db, cfg, results, now, async () => void pauses++)
+      : processResults(h.db, cfg, results, now);
+    return { ids: queued.map((q) => q.event.id).sort(), pauses };
+  };
+  for (const [live, now] of [
+    [ids, at(0)],
+    [ids, at(1)],
+    [ids.slice(0, 400), at(2)],
+  ] as const) {
+    const a = await run(one, [...live], now, false);
+    const b = await run(sliced, [...live], now, true);
+    assert.deepEqual(b.ids, a.ids);
+    assert.equal(b.pauses, Math.ceil(live.length / 250) - 1);
+  }
+  const states = (h: ReturnType<typeof tempDb>) => h.db.prepare('SELECT credential_id, condition, level, episode, mark, repeats, last_event_id FROM alert_state ORDER BY 1, 2').all();
+  assert.deepEqual(states(sliced), states(one));
+  assert.equal(events(sliced.db).filter((e) => e.event === 'firing').length, 600);
+  assert.equal(events(sliced.db).filter((e) => e.event === 'resolved').length, 200);
 });

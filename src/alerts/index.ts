@@ -1,6 +1,6 @@
-// What the daemon's alert stage calls: processResults after a cycle, startDispatcher,
+// What the daemon's alert stage calls: processResultsInSlices after a cycle, startDispatcher,
 // repostActiveAlerts for Alertmanager, and the outbox figures for metrics.
-export { processResults } from './process.js';
+export { processResultsInSlices } from './process.js';
 export { startDispatcher } from './dispatch.js';
 export { repostActiveAlerts } from './repost.js';
 export { notificationCounts, outboxBacklog } from '../store/outbox.js';

@@ -49,24 +49,58 @@ export interface QueuedEvent {
   notifiers: string[];
 }
 
+type ProcessConfig = Pick<Config, 'thresholds' | 'defaults' | 'credentials'> & Partial<Pick<Config, 'notifiers'>>;
+
 /**
  * Runs the state machine over one cycle's results and writes the new states and their events
  * (one pending delivery per routed notifier) in a single transaction. `now` is the run's clock
  * (`--at`); `wallNow` stamps the outbox rows for the dispatcher. Returns the events queued.
  */
-export function processResults(
+export function processResults(db: Db, config: ProcessConfig, results: readonly CredentialResult[], now: Date, wallNow: Date = new Date()): QueuedEvent[] {
+  return processBatch(db, config, results, now, wallNow, { removed: true, onlyTheseStates: false });
+}
+
+/** Credentials per transaction in processResultsInSlices. */
+const BATCH = 250;
+
+/**
+ * processResults for a daemon: the same work in transactions of a few hundred credentials, yielding
+ * to the event loop between them (`pause`), so 11,000 results do not hold the HTTP server for a
+ * second. Each credential's states and events are still committed together, and each batch reads
+ * the states it steps inside its own write transaction, so a concurrent `check --notify` is never
+ * stepped over; removed credentials are resolved last.
+ */
+export async function processResultsInSlices(
   db: Db,
-  config: Pick<Config, 'thresholds' | 'defaults' | 'credentials'> & Partial<Pick<Config, 'notifiers'>>,
+  config: ProcessConfig,
   results: readonly CredentialResult[],
   now: Date,
+  pause: () => Promise<void>,
   wallNow: Date = new Date(),
+): Promise<QueuedEvent[]> {
+  const queued: QueuedEvent[] = [];
+  for (let i = 0; i < results.length; i += BATCH) {
+    if (i > 0) await pause();
+    queued.push(...processBatch(db, config, results.slice(i, i + BATCH), now, wallNow, { removed: false, onlyTheseStates: true }));
+  }
+  queued.push(...processBatch(db, config, [], now, wallNow, { removed: true, onlyTheseStates: true }));
+  return queued;
+}
+
+function processBatch(
+  db: Db,
+  config: ProcessConfig,
+  results: readonly CredentialResult[],
+  now: Date,
+  wallNow: Date,
+  opts: { removed: boolean; onlyTheseStates: boolean },
 ): QueuedEvent[] {
   const settings = { remindDays: config.thresholds.remindDays, repeatHours: config.thresholds.repeatHours };
   const creds = new Map(config.credentials.map((c) => [c.id, c]));
   // IMMEDIATE: take the write lock before reading the states, so a daemon and a cron
   // `check --notify` on the same database run the machine one after the other, never on stale state.
   return db.transaction(() => {
-    const states = loadStates(db);
+    const states = opts.onlyTheseStates ? loadStates(db, results.map((r) => r.id)) : loadStates(db);
     const acks = activeAcks(db);
     const at = now.toISOString();
     const queued: QueuedEvent[] = [];
@@ -109,7 +143,7 @@ export function processResults(
       if (ended) endAck(db, result.id, at, ended);
     }
     // Compared with the configured ids, not this cycle's results: `--only` checks a few, removes none.
-    for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
+    if (opts.removed) for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
     return queued;
   }).immediate();
 }

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
-import { notificationCounts, outboxBacklog, outboxOldestPendingSeconds, processResults, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
+import { notificationCounts, outboxBacklog, outboxOldestPendingSeconds, processResultsInSlices, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface AlertStage {
   /** Runs the state machine over a recorded report (events into the outbox, one transaction) and wakes the dispatcher. */
@@ -43,7 +45,8 @@ export function createAlertStage(db: Db, config: () => Config, log: Logger): Ale
   return {
     async afterCycle(report, opts = {}) {
       const c = config();
-      const queued = processResults(db, c, report.credentials, new Date(report.checkedAt));
+      // In batches that yield between them: /healthz keeps answering while thousands are stepped.
+      const queued = await processResultsInSlices(db, c, report.credentials, new Date(report.checkedAt), nextTurn);
       if (queued.length) {
         log.info({ events: queued.length, ids: queued.map((q) => q.event.id) }, 'alert events queued');
         dispatcher.kick();
