@@ -23,11 +23,12 @@ interface RemovedResolution {
 export function resolveRemoved(db: Db, config: Pick<Config, 'credentials' | 'defaults'> & Partial<Pick<Config, 'notifiers'>>, now: Date, wallNow: Date): RemovedResolution[] {
   const configured = new Set(config.credentials.map((c) => c.id));
   const known = config.notifiers ? new Set(config.notifiers.map((n) => n.name)) : null;
-  const states = loadStates(db);
+  // A discovered credential (`PARENT/…`) belongs to its configured entry, which resolves a vanished file itself.
+  const gone = activeAlerts(db).filter((a) => !configured.has(a.credentialId) && !configured.has(parentIdOf(a.credentialId) ?? ''));
+  if (!gone.length) return [];
+  const states = loadStates(db, [...new Set(gone.map((a) => a.credentialId))]);
   const out: RemovedResolution[] = [];
-  for (const a of activeAlerts(db)) {
-    // A discovered credential (`PARENT/…`) belongs to its configured entry, which resolves a vanished file itself.
-    if (configured.has(a.credentialId) || configured.has(parentIdOf(a.credentialId) ?? '')) continue;
+  for (const a of gone) {
     const state = states.get(stateKey(a.credentialId, a.condition))!;
     const severity = a.level as Severity;
     // The resolve belongs to the episode it ends (as the machine's own resolves do).
