@@ -80,7 +80,7 @@ export async function processResultsInSlices(
 ): Promise<QueuedEvent[]> {
   const queued: QueuedEvent[] = [];
   for (let i = 0; i < results.length; i += BATCH) {
-    if (i > 0) await pause();
+    await pause();
     queued.push(...processBatch(db, config, results.slice(i, i + BATCH), now, wallNow, { removed: false, onlyTheseStates: true }));
   }
   queued.push(...processBatch(db, config, [], now, wallNow, { removed: true, onlyTheseStates: true }));
