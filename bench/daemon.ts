@@ -257,7 +257,7 @@ export async function benchDaemon(): Promise<Record<string, number>> {
 
 const TARGETS: Record<string, string> = { idleRssMb: '≤ 75', idleRssDeployedMb: `≤ 75 (NODE_OPTIONS=${DEPLOYED_NODE_OPTIONS})`, status1000P99Ms: '≤ 10', statusP99Ms: '< 20' };
 
-function printTable(r: Record<string, number>): void {
+export function printTable(r: Record<string, number>): void {
   const rows = Object.entries(r).map(([k, v]) => [k, v.toFixed(k.endsWith('Mb') || k.endsWith('Ms') ? 2 : 1), TARGETS[k] ?? '']);
   const w = [Math.max(...rows.map((x) => x[0]!.length), 6), Math.max(...rows.map((x) => x[1]!.length), 5), 6];
   const line = (a: string, b: string, c: string) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`;

@@ -22,6 +22,7 @@ for (const [name, file, fn] of suites) {
     // The probe benchmark leaves printing to its caller.
     if (typeof mod.printProbeTable === 'function') mod.printProbeTable(got);
     if (typeof mod.printScale === 'function') mod.printScale(got);
+    if (file === 'daemon.ts' && typeof mod.printTable === 'function') mod.printTable(got);
     Object.assign(figures, got);
   } catch (err) {
     failed = true;
