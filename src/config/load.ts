@@ -14,7 +14,7 @@ import {
   type CredentialConfig,
   type NotifierConfig,
 } from './schema.js';
-import { formatIssues, pathString } from './issues.js';
+import { formatIssues } from './issues.js';
 import { expandTree } from './expand.js';
 import { fileFormFields, secretValueFields } from './secret-fields.js';
 import { MAX_CONFIG_BYTES, readFailure, readRegularFile } from '../read-failure.js';

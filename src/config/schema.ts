@@ -90,7 +90,7 @@ export function topLevelSchema(h: SchemaHelpers) {
     /** Notification delivery; `timeoutMs`: how long one delivery may take (unset: `probe.timeoutMs`). */
     notify: z
       .strictObject({
-        timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').optional(),
+        timeoutMs: timeoutMsSchema().optional(),
       })
       .optional(),
     schedule: z
