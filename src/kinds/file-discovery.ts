@@ -5,6 +5,7 @@ import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { CertificateSummary, Finding } from '../types.js';
+import { fileVersion } from '../file-version.js';
 import type { Secret } from '../secret.js';
 import { readFailure, readFailureCode } from '../read-failure.js';
 import { inspectFailure, type ErrorInfo, type InspectErrorCode } from '../errors.js';
@@ -238,8 +239,6 @@ function parse(file: string, password: Secret | undefined): ParsedFile {
   }
 }
 
-const signature = (st: Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-
 /**
  * The files of one entry this cycle, parsed or taken from the last cycle when unchanged.
  * `key` names the entry's cache (its credential id).
@@ -271,7 +270,7 @@ export async function discoverFiles(key: string, entries: readonly string[], pas
     }
     // What a glob finds that is not a file (a symlink to a folder, a socket) is not a certificate.
     if (!st.isFile()) return stats.has(file) ? { file, parsed: { error: { code: 'file_unreadable', message: `certificate ${file} is not a regular file` }, certificates: [], findings: [] } } : null;
-    const sig = signature(st);
+    const sig = fileVersion(st);
     const kept = before.get(file);
     const entry = kept && kept.signature === sig && kept.password === password ? kept : { signature: sig, password, parsed: parse(file, password) };
     after.set(file, entry);

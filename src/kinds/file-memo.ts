@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { fileVersion } from '../file-version.js';
 
 /**
  * Inspections remembered per file version. A daemon reads the same certificate and key files every
  * cycle; parsing them (X.509, PKCS#8) is most of a cycle's CPU. An entry is reused while every file
- * it read has the same device, inode, size, mtime and ctime (ctime also moves on chmod, so a key's
- * permission finding stays current), and a failure is remembered the same way: an unchanged broken
- * file says the same thing without being parsed again.
+ * it read has the same fileVersion (ctime moves on chmod, so a key's permission finding stays
+ * current), and a failure is remembered the same way: an unchanged broken file says the same thing
+ * without being parsed again.
  */
 type Entry = { sig: string; ok: true; value: unknown } | { sig: string; ok: false; error: unknown };
 
@@ -21,8 +22,7 @@ function signature(files: readonly (string | undefined)[]): string | null {
       continue;
     }
     try {
-      const s = statSync(f);
-      sig += `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}|`;
+      sig += `${fileVersion(statSync(f))}|`;
     } catch {
       return null; // missing or unreadable: the inspection itself says which and why
     }

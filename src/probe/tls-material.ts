@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { fileVersion } from '../file-version.js';
 import tls from 'node:tls';
 import { ProbeError } from './errors.js';
 import { readFailure, readRegularFile } from '../read-failure.js';
@@ -84,8 +85,7 @@ function statSignature(files: TlsFiles): string | null {
     return [files.certificate, files.privateKey, files.ca]
       .map((f) => {
         if (!f) return '-';
-        const s = statSync(f);
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+        return fileVersion(statSync(f));
       })
       .join('|');
   } catch {
@@ -94,8 +94,8 @@ function statSignature(files: TlsFiles): string | null {
 }
 
 /**
- * The one SecureContext for these files' current contents. Unchanged files (same inode, size and
- * mtime) cost three stats; changed files are read and hashed, and a context is built only for
+ * The one SecureContext for these files' current contents. Unchanged files (same fileVersion) cost
+ * three stats; changed files are read and hashed, and a context is built only for
  * contents no live context has yet.
  */
 export function secureContextFor(files: TlsFiles): SharedTlsContext {
