@@ -42,10 +42,10 @@ export function selectCredentials(config: Config, only?: readonly string[]): Cre
   return config.credentials.filter((c) => wanted.has(c.id));
 }
 
-async function inspectOne(cred: CredentialConfig, config: Config, now: Date, log: Logger): Promise<Observation> {
+async function inspectOne(cred: CredentialConfig, config: Config, now: Date, log: Logger, probing: boolean): Promise<Observation> {
   const kind = kinds.get(cred.kind)!;
   try {
-    return await kind.inspect(cred, { now, log, timeoutMs: effectiveSettings(config, cred).timeoutMs });
+    return await kind.inspect(cred, { now, log, timeoutMs: effectiveSettings(config, cred).timeoutMs, probing });
   } catch (err) {
     // A kind must not throw, but if one does the other credentials are still checked.
     log.error({ credential: cred.id, err: (err as Error).message }, 'inspection crashed');
@@ -152,7 +152,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
     await slice();
     const usedBefore = used.get(cred.id) ?? 0;
     const [observation, outcome] = await Promise.all([
-      inspectOne(cred, config, opts.now, opts.log),
+      inspectOne(cred, config, opts.now, opts.log, !opts.noProbe),
       probeOne(cred, config, previous.get(cred.id), usedBefore, opts, states),
     ]);
     const spent = outcome.requests.token + outcome.requests.call;

@@ -11,6 +11,11 @@ export interface InspectContext {
   log: Logger;
   /** The credential's effective `probe.timeoutMs`: how long a network inspection (tls) may take. */
   timeoutMs?: number;
+  /**
+   * This run probes the credential (no `--no-probe`): a kind whose probe loads the same client
+   * certificate and key may let the probe's TLS context prove that they match.
+   */
+  probing?: boolean;
 }
 
 /** What one probe costs in requests: its test calls, and whether it needs a token from an endpoint. */

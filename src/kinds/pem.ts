@@ -159,9 +159,9 @@ function readPrivateKey(file: string, what = 'private key'): KeyObject {
  * Checks a private key file against a certificate: that it matches (critical otherwise) and that
  * no one but the owner can read it (warning otherwise).
  */
-export function checkKey(cert: X509Certificate, keyFile: string, what = 'private key'): Finding[] {
+export function checkKey(cert: X509Certificate, keyFile: string, what = 'private key', knownToMatch = false): Finding[] {
   const findings: Finding[] = [];
-  if (!cert.checkPrivateKey(readPrivateKey(keyFile, what))) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
+  if (!knownToMatch && !cert.checkPrivateKey(readPrivateKey(keyFile, what))) findings.push({ level: 'critical', reason: `${what} ${keyFile} does not match the certificate` });
   const mode = statSync(keyFile).mode & 0o777;
   if (mode & 0o077) {
     findings.push({ level: 'warning', reason: `${what} ${keyFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it` });
@@ -169,11 +169,15 @@ export function checkKey(cert: X509Certificate, keyFile: string, what = 'private
   return findings;
 }
 
-/** Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project and oauth2. */
-export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation): void {
+/**
+ * Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project
+ * and oauth2. `keyKnownToMatch`: the pair already loaded as a TLS identity (loadsAsIdentity), so the
+ * key need not be parsed again to compare it with the certificate.
+ */
+export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation, keyKnownToMatch = false): void {
   const seen = byFileVersion(`pem\0${certFile}\0${keyFile ?? ''}\0${source}`, [certFile, keyFile], () => {
     const chain = readCertificateChain(certFile);
-    return { ...describeChain(chain, source), findings: keyFile ? checkKey(chain[0]!, keyFile) : [] };
+    return { ...describeChain(chain, source), findings: keyFile ? checkKey(chain[0]!, keyFile, 'private key', keyKnownToMatch) : [] };
   });
   obs.expiries.push(...seen.expiries);
   obs.certificates.push(...seen.certificates);

@@ -114,3 +114,17 @@ export function secureContextFor(files: TlsFiles): SharedTlsContext {
   if (stat !== null) byPaths.set(pathsKey, { stat, ref: new WeakRef(shared) });
   return shared;
 }
+
+/**
+ * Whether a certificate, its key and `ca` load together as one TLS identity, building (or finding)
+ * the shared context the probe will use: OpenSSL refuses a key that does not match its certificate,
+ * so a context that loads proves the pair without parsing the key a second time.
+ */
+export function loadsAsIdentity(files: TlsFiles): boolean {
+  try {
+    secureContextFor(files);
+    return true;
+  } catch {
+    return false; // the inspection says what is wrong, in its own words
+  }
+}
