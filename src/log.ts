@@ -3,8 +3,6 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
 import { scrubSecrets } from './secret.js';
 import { secretFields } from './config/load.js';
 
-export type { Logger };
-
 /**
  * Names that carry a secret but are no config field: what a token endpoint answers, what a probe
  * or an HTTP client sends. Config fields declared secret (`h.secret()`) come from the schemas.
@@ -64,7 +62,7 @@ function scrubValue(v: unknown, depth: number): unknown {
 }
 
 /** Third belt: any text a log call carries (a server's reply quoted in a message) loses every configured secret. */
-export const scrubHooks: LoggerOptions['hooks'] = {
+const scrubHooks: LoggerOptions['hooks'] = {
   logMethod(args, method) {
     method.apply(this, args.map((a) => scrubValue(a, 2)) as Parameters<typeof method>);
   },

@@ -19,14 +19,14 @@ export class ConfigError extends CredwatchError<typeof CONFIG_INVALID> {
 
 export const formatProblem = (p: ConfigProblem): string => (p.path ? `${p.path}: ${p.message}` : p.message);
 
-export const thresholdsSchema = z.strictObject({
+const thresholdsSchema = z.strictObject({
   warningDays: int(0, 3650).default(30),
   criticalDays: int(0, 3650).default(7),
   remindDays: z.array(int(0, 3650)).default([60, 30, 14, 7, 3, 1]),
   repeatHours: z.number().min(0.01, 'must be more than 0').max(24 * 365, 'must be at most 8760').default(24),
 });
 
-export const probeDefaultsSchema = z.strictObject({
+const probeDefaultsSchema = z.strictObject({
   timeoutMs: timeoutMsSchema().default(10000),
   concurrency: int(1, 1000).default(8),
   failuresBeforeAlert: failuresBeforeAlertSchema().default(2),
@@ -36,7 +36,7 @@ export const probeDefaultsSchema = z.strictObject({
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /** Ids go into metric labels, alert keys and file-friendly places: keep them short. */
-export const MAX_ID_LENGTH = 128;
+const MAX_ID_LENGTH = 128;
 
 /** Keys every credential accepts, whatever its kind. */
 export const commonCredentialShape = {
