@@ -5,7 +5,7 @@ import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
 import { mapLimit, timeSlicer } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
-import { encodeResults, forgetRemoved, latestResults, previousProbes, recordCheck, type PreviousProbe } from './store/results.js';
+import { forgetRemoved, latestResults, previousProbes, recordCheckInSlices, type PreviousProbe } from './store/results.js';
 import { pruneStored } from './store/retention.js';
 import { applyRotation, rotationPairs } from './rotation.js';
 import { discoverCredentials } from './kinds/discovery.js';
@@ -186,8 +186,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   if (opts.record !== false) {
     // Requests were made whatever happens next: counted before the results are recorded.
     if (spentBy.size) addProbeRequests(db, month, spentBy);
-    const rows = await encodeResults(report, slice);
-    recordCheck(db, report, { startedAt, durationMs: performance.now() - t0 }, rows);
+    await recordCheckInSlices(db, report, { startedAt, durationMs: performance.now() - t0 }, slice);
     // Retention is about what is stored, so it runs on the real clock: `--at` must never prune.
     const retainFrom = new Date(Date.now() - config.retentionDays * DAY_MS);
     pruned = pruneStored(db, retainFrom);

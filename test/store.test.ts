@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, readMigrations } from '../src/store/db.js';
-import { latestResults, pruneHistory, recordCheck, resultHistory } from '../src/store/results.js';
+import { lastCheck, latestCheckId, latestResults, pruneHistory, recordCheck, recordCheckInSlices, resultHistory } from '../src/store/results.js';
 import { summarize, type CheckReport, type CredentialResult } from '../src/types.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -84,6 +84,38 @@ test('retention prunes old history but never a credential\'s latest result', () 
     assert.equal(pruneHistory(db, new Date('2025-10-16T00:00:00.000Z')), 1);
     assert.deepEqual(resultHistory(db, 'a').length, 1);
     assert.equal(latestResults(db).get('gone')!.checkedAt, '2025-01-01T00:00:00.000Z');
+    db.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a large cycle recorded in slices: readers see the previous check until the last slice, then all of it', async () => {
+  const t = tempDir();
+  try {
+    const db = openDatabase(t.path('c.db'));
+    const ids = Array.from({ length: 2500 }, (_, i) => `c${i}`);
+    const firstId = await recordCheckInSlices(db, report('2026-11-20T00:00:00.000Z', ids.map((id) => result(id, 'ok'))), { startedAt: new Date(), durationMs: 5 }, () => undefined);
+    assert.equal(latestCheckId(db), firstId);
+    const seen: { check: number; checkedAt: string | undefined; warning: number }[] = [];
+    let calls = 0;
+    const pause = () => {
+      // Every 250 results (two slices are in by the end), what a reader (the /status cache, `credwatch status`) would see.
+      if (++calls % 250 === 0) {
+        const warning = [...latestResults(db).values()].filter((r) => r.status === 'warning').length;
+        seen.push({ check: latestCheckId(db), checkedAt: lastCheck(db)?.checkedAt, warning });
+      }
+      return Promise.resolve();
+    };
+    const secondId = await recordCheckInSlices(db, report('2026-11-21T00:00:00.000Z', ids.map((id) => result(id, 'warning'))), { startedAt: new Date(), durationMs: 5 }, pause);
+    assert.equal(seen.length, 10);
+    assert.ok(seen.every((s) => s.check === firstId && s.checkedAt === '2026-11-20T00:00:00.000Z' && s.warning === 0), JSON.stringify(seen.find((s) => s.check !== firstId || s.warning !== 0)));
+    assert.equal(latestCheckId(db), secondId);
+    assert.equal(lastCheck(db)?.checkedAt, '2026-11-21T00:00:00.000Z');
+    const latest = latestResults(db);
+    assert.equal(latest.size, 2500);
+    assert.ok([...latest.values()].every((r) => r.status === 'warning' && r.checkedAt === '2026-11-21T00:00:00.000Z'));
+    assert.deepEqual(resultHistory(db, 'c2499').map((r) => r.status), ['warning', 'ok']);
     db.close();
   } finally {
     t.cleanup();

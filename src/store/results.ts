@@ -71,31 +71,62 @@ function resultValues(r: CredentialResult, checkedAt: string): ResultRowValues {
   ];
 }
 
+/** Result rows per transaction when a cycle is recorded in slices. */
+const RECORD_BATCH = 1000;
+
 /**
- * The report's result rows, encoded ahead of recordCheck's transaction and in slices (`pause`
- * yields to the event loop when the slice is spent): encoding 11,000 results is most of the work,
- * and inside the transaction it would block the daemon's HTTP server for all of it.
+ * Records one cycle as recordCheck does, in transactions of 1,000 result rows with `pause` between
+ * them (it yields to the event loop), so a daemon's HTTP server keeps answering while 11,000 rows
+ * go in. The checks row goes in first with recorded = 0; the last transaction moves the latest
+ * pointers and sets recorded = 1, so readers see the whole cycle or none of it. A crash in between
+ * leaves rows no reader shows; retention removes them.
  */
-export async function encodeResults(report: CheckReport, pause: () => Promise<void> | undefined): Promise<ResultRowValues[]> {
-  const rows: ResultRowValues[] = [];
+export async function recordCheckInSlices(db: Db, report: CheckReport, meta: CheckMeta, pause: () => Promise<void> | undefined): Promise<number> {
+  if (report.credentials.length <= RECORD_BATCH) return recordCheck(db, report, meta);
+  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary, recorded) VALUES (?, ?, ?, ?, ?, 0)');
+  const insertResult = prepared(db, INSERT_RESULT);
+  const checkId = Number(
+    insertCheck.run(report.checkedAt, meta.startedAt.toISOString(), Math.round(meta.durationMs), report.credentials.length, JSON.stringify(report.summary)).lastInsertRowid,
+  );
+  let first: number | bigint | null = null;
+  let last: number | bigint | null = null;
+  const insertBatch = db.transaction((values: ResultRowValues[]) => {
+    for (const v of values) {
+      last = insertResult.run(checkId, ...v).lastInsertRowid;
+      first ??= last;
+    }
+  });
+  let batch: ResultRowValues[] = [];
   for (const r of report.credentials) {
     const turn = pause();
     if (turn) await turn;
-    rows.push(resultValues(r, report.checkedAt));
+    batch.push(resultValues(r, report.checkedAt));
+    if (batch.length === RECORD_BATCH) {
+      insertBatch(batch);
+      batch = [];
+    }
   }
-  return rows;
+  if (batch.length) insertBatch(batch);
+  // Another writer's rows may sit between this cycle's ids: the range narrows the scan, check_id decides.
+  db.transaction(() => {
+    prepared(db,
+      `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ? AND check_id = ?
+       ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id`,
+    ).run(first, last, checkId);
+    prepared(db, 'UPDATE checks SET recorded = 1 WHERE id = ?').run(checkId);
+  })();
+  return checkId;
 }
 
-/**
- * Records one cycle: a checks row, a result row per credential, the latest pointers. One
- * transaction. `rows` are the report's results already encoded (encodeResults), if they are.
- */
-export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta, rows?: readonly ResultRowValues[]): number {
-  const values = rows ?? report.credentials.map((r) => resultValues(r, report.checkedAt));
-  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)');
-  const insertResult = prepared(db, `INSERT INTO results
+const INSERT_RESULT = `INSERT INTO results
     (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Records one cycle: a checks row, a result row per credential, the latest pointers. One transaction. */
+export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): number {
+  const values = report.credentials.map((r) => resultValues(r, report.checkedAt));
+  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)');
+  const insertResult = prepared(db, INSERT_RESULT);
   // One statement for every pointer: this transaction's result rows have consecutive ids.
   const setLatest = prepared(db,
     `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ?
@@ -173,7 +204,7 @@ export function resultHistory(db: Db, credentialId: string, limit = 100): Stored
 
 /** The newest recorded check's id; 0 before the first. */
 export function latestCheckId(db: Db): number {
-  const row = prepared(db, 'SELECT MAX(id) AS id FROM checks').get() as { id: number | null };
+  const row = prepared(db, 'SELECT MAX(id) AS id FROM checks WHERE recorded = 1').get() as { id: number | null };
   return row.id ?? 0;
 }
 
@@ -195,7 +226,7 @@ export interface LastCheck {
 }
 
 export function lastCheck(db: Db): LastCheck | null {
-  const row = prepared(db, 'SELECT checked_at, started_at, duration_ms FROM checks ORDER BY id DESC LIMIT 1').get() as
+  const row = prepared(db, 'SELECT checked_at, started_at, duration_ms FROM checks WHERE recorded = 1 ORDER BY id DESC LIMIT 1').get() as
     | { checked_at: string; started_at: string; duration_ms: number }
     | undefined;
   return row ? { checkedAt: row.checked_at, startedAt: row.started_at, durationMs: row.duration_ms } : null;
