@@ -133,11 +133,18 @@ function withRotation(config: Config, db: Db, results: CredentialResult[], now: 
 export async function runCycle(config: Config, db: Db, opts: CycleOptions): Promise<CheckReport> {
   const startedAt = new Date();
   const t0 = performance.now();
+  // Inspections are synchronous underneath: yield between them so the HTTP server keeps answering.
+  const slice = timeSlicer();
+  // A daemon starts its first cycle right after it starts listening: let the server take what
+  // already arrived before the cycle's synchronous set-up.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   // Derived credentials reported gone last time, their alerts resolved: no longer shown.
   if (opts.record !== false) forgetRemoved(db, REMOVED_MARK);
   const previous = previousProbes(db);
+  await slice();
   // Discovery (x509 `paths`, tls `hosts`): entries become the credentials they stand for.
   const { credentials: creds, removed } = await discoverCredentials(config, opts.only, previous.keys(), { now: opts.now, log: opts.log });
+  await slice();
   const states = opts.probeStates ?? new ProbeStates();
   // Months follow the run's clock, so `--at` drills roll over as the real month would.
   const month = monthOf(opts.now);
@@ -145,8 +152,6 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const acks = activeAcks(db);
   const spentBy = new Map<string, RequestTally>();
   let done = 0;
-  // Inspections are synchronous underneath: yield between them so the HTTP server keeps answering.
-  const slice = timeSlicer();
 
   const evaluated: CredentialResult[] = await mapLimit(creds, config.probe.concurrency, async (cred) => {
     await slice();
