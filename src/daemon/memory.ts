@@ -19,14 +19,16 @@ export function keepYoungGenerationSmall(): void {
 /** How long after a cycle the daemon must have stayed idle before it compacts its heap. */
 const IDLE_COMPACT_DELAY_MS = 2000;
 
-let collector: (() => void) | null | undefined;
+type Collector = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+
+let collector: Collector | null | undefined;
 
 /** V8's full collection, reached without a command-line flag (null where the runtime refuses). */
-function fullCollection(): (() => void) | null {
+function fullCollection(): Collector | null {
   if (collector === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
-      collector = runInNewContext('gc') as () => void;
+      collector = runInNewContext('gc') as Collector;
     } catch {
       collector = null;
     }
@@ -43,6 +45,8 @@ function fullCollection(): (() => void) | null {
 export function compactWhenIdle(busy: () => boolean): void {
   if (process.env.CREDWATCH_V8_DEFAULTS === '1') return;
   setTimeout(() => {
-    if (!busy()) fullCollection()?.();
+    // Asks for V8's memory-reducing flavour ('last-resort': compact, give pages back) where the
+    // runtime knows the option; elsewhere it is a plain full collection.
+    if (!busy()) fullCollection()?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   }, IDLE_COMPACT_DELAY_MS).unref();
 }
