@@ -74,6 +74,49 @@ function resultValues(r: CredentialResult, checkedAt: string): ResultRowValues {
 /** Result rows per transaction when a cycle is recorded in slices. */
 const RECORD_BATCH = 1000;
 
+/** A checks row; `recorded` 0 keeps it (and so its cycle) from every reader until it is set to 1. */
+function insertCheckRow(db: Db, report: CheckReport, meta: CheckMeta, recorded: 0 | 1): number {
+  return Number(
+    prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary, recorded) VALUES (?, ?, ?, ?, ?, ?)').run(
+      report.checkedAt,
+      meta.startedAt.toISOString(),
+      Math.round(meta.durationMs),
+      report.credentials.length,
+      JSON.stringify(report.summary),
+      recorded,
+    ).lastInsertRowid,
+  );
+}
+
+/** The ids a cycle's result rows got, first to last (other writers' rows may sit in between). */
+interface IdRange {
+  first: number | bigint;
+  last: number | bigint;
+}
+
+/** Inserts result rows of check `checkId`, widening `range` to cover them. */
+function insertResultRows(db: Db, checkId: number, values: readonly ResultRowValues[], range: IdRange | null): IdRange | null {
+  const insert = prepared(db, `INSERT INTO results
+    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  let first = range?.first ?? null;
+  let last = range?.last ?? null;
+  for (const v of values) {
+    last = insert.run(checkId, ...v).lastInsertRowid;
+    first ??= last;
+  }
+  return first === null || last === null ? null : { first, last };
+}
+
+/** Moves every latest pointer to the check's rows in one statement: the range narrows the scan, check_id decides. */
+function pointLatestAt(db: Db, checkId: number, range: IdRange | null): void {
+  if (!range) return;
+  prepared(db,
+    `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ? AND check_id = ?
+     ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id`,
+  ).run(range.first, range.last, checkId);
+}
+
 /**
  * Records one cycle as recordCheck does, in transactions of 1,000 result rows with `pause` between
  * them (it yields to the event loop), so a daemon's HTTP server keeps answering while 11,000 rows
@@ -83,18 +126,10 @@ const RECORD_BATCH = 1000;
  */
 export async function recordCheckInSlices(db: Db, report: CheckReport, meta: CheckMeta, pause: () => Promise<void> | undefined): Promise<number> {
   if (report.credentials.length <= RECORD_BATCH) return recordCheck(db, report, meta);
-  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary, recorded) VALUES (?, ?, ?, ?, ?, 0)');
-  const insertResult = prepared(db, INSERT_RESULT);
-  const checkId = Number(
-    insertCheck.run(report.checkedAt, meta.startedAt.toISOString(), Math.round(meta.durationMs), report.credentials.length, JSON.stringify(report.summary)).lastInsertRowid,
-  );
-  let first: number | bigint | null = null;
-  let last: number | bigint | null = null;
+  const checkId = insertCheckRow(db, report, meta, 0);
+  let range: IdRange | null = null;
   const insertBatch = db.transaction((values: ResultRowValues[]) => {
-    for (const v of values) {
-      last = insertResult.run(checkId, ...v).lastInsertRowid;
-      first ??= last;
-    }
+    range = insertResultRows(db, checkId, values, range);
   });
   let batch: ResultRowValues[] = [];
   for (const r of report.credentials) {
@@ -107,42 +142,19 @@ export async function recordCheckInSlices(db: Db, report: CheckReport, meta: Che
     }
   }
   if (batch.length) insertBatch(batch);
-  // Another writer's rows may sit between this cycle's ids: the range narrows the scan, check_id decides.
   db.transaction(() => {
-    prepared(db,
-      `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ? AND check_id = ?
-       ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id`,
-    ).run(first, last, checkId);
+    pointLatestAt(db, checkId, range);
     prepared(db, 'UPDATE checks SET recorded = 1 WHERE id = ?').run(checkId);
   })();
   return checkId;
 }
 
-const INSERT_RESULT = `INSERT INTO results
-    (check_id, credential_id, kind, checked_at, status, expires_at, days_left, renew_by, expiries, certificates, probe, probe_failures, expiry_level, probe_level, reasons, rotation)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
 /** Records one cycle: a checks row, a result row per credential, the latest pointers. One transaction. */
 export function recordCheck(db: Db, report: CheckReport, meta: CheckMeta): number {
   const values = report.credentials.map((r) => resultValues(r, report.checkedAt));
-  const insertCheck = prepared(db, 'INSERT INTO checks (checked_at, started_at, duration_ms, credentials, summary) VALUES (?, ?, ?, ?, ?)');
-  const insertResult = prepared(db, INSERT_RESULT);
-  // One statement for every pointer: this transaction's result rows have consecutive ids.
-  const setLatest = prepared(db,
-    `INSERT INTO latest_results (credential_id, result_id) SELECT credential_id, id FROM results WHERE id BETWEEN ? AND ?
-     ON CONFLICT (credential_id) DO UPDATE SET result_id = excluded.result_id`,
-  );
   return db.transaction(() => {
-    const checkId = Number(
-      insertCheck.run(report.checkedAt, meta.startedAt.toISOString(), Math.round(meta.durationMs), report.credentials.length, JSON.stringify(report.summary)).lastInsertRowid,
-    );
-    let first: number | bigint | null = null;
-    let last: number | bigint | null = null;
-    for (const v of values) {
-      last = insertResult.run(checkId, ...v).lastInsertRowid;
-      first ??= last;
-    }
-    if (first !== null) setLatest.run(first, last);
+    const checkId = insertCheckRow(db, report, meta, 1);
+    pointLatestAt(db, checkId, insertResultRows(db, checkId, values, null));
     return checkId;
   })();
 }
