@@ -57,7 +57,7 @@ type ProcessConfig = Pick<Config, 'thresholds' | 'defaults' | 'credentials'> & P
  * (`--at`); `wallNow` stamps the outbox rows for the dispatcher. Returns the events queued.
  */
 export function processResults(db: Db, config: ProcessConfig, results: readonly CredentialResult[], now: Date, wallNow: Date = new Date()): QueuedEvent[] {
-  return processBatch(db, config, results, now, wallNow, { removed: true, onlyTheseStates: false });
+  return processBatch(db, machineInputs(config), results, now, wallNow, true);
 }
 
 /** Credentials per transaction in processResultsInSlices. */
@@ -78,29 +78,35 @@ export async function processResultsInSlices(
   pause: () => Promise<void>,
   wallNow: Date = new Date(),
 ): Promise<QueuedEvent[]> {
+  const inputs = machineInputs(config);
   const queued: QueuedEvent[] = [];
   for (let i = 0; i < results.length; i += BATCH) {
     await pause();
-    queued.push(...processBatch(db, config, results.slice(i, i + BATCH), now, wallNow, { removed: false, onlyTheseStates: true }));
+    queued.push(...processBatch(db, inputs, results.slice(i, i + BATCH), now, wallNow, false));
   }
-  queued.push(...processBatch(db, config, [], now, wallNow, { removed: true, onlyTheseStates: true }));
+  queued.push(...processBatch(db, inputs, [], now, wallNow, true));
   return queued;
 }
 
-function processBatch(
-  db: Db,
-  config: ProcessConfig,
-  results: readonly CredentialResult[],
-  now: Date,
-  wallNow: Date,
-  opts: { removed: boolean; onlyTheseStates: boolean },
-): QueuedEvent[] {
-  const settings = { remindDays: config.thresholds.remindDays, repeatHours: config.thresholds.repeatHours };
-  const creds = new Map(config.credentials.map((c) => [c.id, c]));
+/** What every batch of one run reads from the config, worked out once per run. */
+interface MachineInputs {
+  config: ProcessConfig;
+  settings: { remindDays: number[]; repeatHours: number };
+  creds: Map<string, CredentialConfig>;
+}
+
+const machineInputs = (config: ProcessConfig): MachineInputs => ({
+  config,
+  settings: { remindDays: config.thresholds.remindDays, repeatHours: config.thresholds.repeatHours },
+  creds: new Map(config.credentials.map((c) => [c.id, c])),
+});
+
+/** Steps `results` in one write transaction; `resolveGone`: also resolve removed credentials' alerts. */
+function processBatch(db: Db, { config, settings, creds }: MachineInputs, results: readonly CredentialResult[], now: Date, wallNow: Date, resolveGone: boolean): QueuedEvent[] {
   // IMMEDIATE: take the write lock before reading the states, so a daemon and a cron
   // `check --notify` on the same database run the machine one after the other, never on stale state.
   return db.transaction(() => {
-    const states = opts.onlyTheseStates ? loadStates(db, results.map((r) => r.id)) : loadStates(db);
+    const states = loadStates(db, results.map((r) => r.id));
     const acks = activeAcks(db);
     const at = now.toISOString();
     const queued: QueuedEvent[] = [];
@@ -143,7 +149,7 @@ function processBatch(
       if (ended) endAck(db, result.id, at, ended);
     }
     // Compared with the configured ids, not this cycle's results: `--only` checks a few, removes none.
-    if (opts.removed) for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
+    if (resolveGone) for (const r of resolveRemoved(db, config, now, wallNow)) queued.push({ ...r, level: 'ok' });
     return queued;
   }).immediate();
 }

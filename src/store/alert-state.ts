@@ -30,12 +30,9 @@ const stateFromRow = (r: StateRow): AlertState => ({
 
 export const stateKey = (credentialId: string, condition: Condition) => `${credentialId}\u0000${condition}`;
 
-export function loadStates(db: Db, credentialIds?: readonly string[]): Map<string, AlertState> {
-  const rows = (
-    credentialIds
-      ? prepared(db, 'SELECT * FROM alert_state WHERE credential_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(credentialIds))
-      : prepared(db, 'SELECT * FROM alert_state').all()
-  ) as StateRow[];
+/** The states of these credentials (every condition of each). */
+export function loadStates(db: Db, credentialIds: readonly string[]): Map<string, AlertState> {
+  const rows = prepared(db, 'SELECT * FROM alert_state WHERE credential_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(credentialIds)) as StateRow[];
   return new Map(rows.map((r) => [stateKey(r.credential_id, r.condition), stateFromRow(r)]));
 }
 
