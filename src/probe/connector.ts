@@ -50,30 +50,20 @@ export interface ProbeConnectOptions {
  * (X509Certificate#checkHost / #checkIP), strict form: subject alternative names only, a wildcard
  * only as a whole left-most label. Anything that does not match that way gets Node's full check,
  * so a mismatch fails with exactly Node's error, and nothing Node would reject is accepted.
+ * Returns the socket's `checkServerIdentity`.
  */
-function leanHostCheck(socket: tls.TLSSocket): void {
-  const full = socket.getPeerCertificate;
-  let pending = true;
-  const done = () => {
-    if (pending) {
-      pending = false;
-      delete (socket as { getPeerCertificate?: unknown }).getPeerCertificate;
-    }
-  };
+function leanHostCheck(socket: tls.TLSSocket): (host: string) => Error | undefined {
   // Own property: Node's onConnectSecure calls this.getPeerCertificate(true) just before
-  // checkServerIdentity; the placeholder stands in for that one call.
-  socket.getPeerCertificate = function placeholder(this: tls.TLSSocket, detailed?: boolean) {
-    if (!pending) return full.call(this, detailed as true);
-    return LAZY_PEER as tls.DetailedPeerCertificate;
-  } as typeof socket.getPeerCertificate;
-  socket.once('secureConnect', done);
-  socket.once('close', done);
-  (socket as unknown as { [CHECK]: (host: string) => Error | undefined })[CHECK] = (host) => {
-    done();
+  // checkServerIdentity; the placeholder stands in for that one call and goes with it.
+  socket.getPeerCertificate = (() => LAZY_PEER) as unknown as typeof socket.getPeerCertificate;
+  const restore = () => void delete (socket as { getPeerCertificate?: unknown }).getPeerCertificate;
+  socket.once('secureConnect', restore);
+  socket.once('close', restore);
+  return (host) => {
+    restore();
     const leaf = socket.getPeerX509Certificate();
-    const ip = isIP(host);
-    const ok = leaf !== undefined && (ip ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, STRICT) !== undefined);
-    return ok ? undefined : tls.checkServerIdentity(host, leaf ? peerShape(leaf) : full.call(socket, true));
+    const ok = leaf !== undefined && (isIP(host) ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, STRICT) !== undefined);
+    return ok ? undefined : tls.checkServerIdentity(host, leaf ? peerShape(leaf) : socket.getPeerCertificate(true));
   };
 }
 
@@ -95,7 +85,6 @@ function peerShape(leaf: X509Certificate): tls.PeerCertificate {
   }
   return { subject, subjectaltname: leaf.subjectAltName } as unknown as tls.PeerCertificate;
 }
-const CHECK = Symbol('credwatch.hostCheck');
 const STRICT = { subject: 'never', wildcards: true, partialWildcards: false, multiLabelWildcards: false, singleLabelSubdomains: false } as const;
 
 /**
@@ -134,16 +123,18 @@ function connectTls(
   const host = opts.hostname.startsWith('[') ? opts.hostname.slice(1, -1) : opts.hostname;
   const port = Number(opts.port) || 443;
   const servername = opts.servername || (isIP(host) ? undefined : host);
-  const socket: tls.TLSSocket = tls.connect({
+  // Called only after the handshake, by which time the socket's own check is in place.
+  let hostCheck: (host: string) => Error | undefined;
+  const socket = tls.connect({
     host,
     port,
     ...(servername ? { servername } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     secureContext: options.secureContext,
     ALPNProtocols: ['http/1.1'],
-    checkServerIdentity: (name: string) => (socket as unknown as { [CHECK]: (h: string) => Error | undefined })[CHECK](name),
+    checkServerIdentity: (name: string) => hostCheck(name),
   });
-  leanHostCheck(socket);
+  hostCheck = leanHostCheck(socket);
   socket.setKeepAlive(true, 60_000);
   let settle: ((err: Error | null) => void) | null = (err) => {
     settle = null;
