@@ -4,7 +4,6 @@ import type { SchemaHelpers } from '../config/helpers.js';
 import { Secret } from '../secret.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
 import { isoDay } from '../iso-day.js';
-import { loadsAsIdentity } from '../probe/tls-material.js';
 import { guarded, inspectCertificateFile, InspectError, readLocalFile } from './pem.js';
 import type { ProbeContext } from '../probe/context.js';
 import { failedProbe } from '../probe/failed.js';
@@ -201,9 +200,7 @@ export const claraKind: Kind<ClaraCredential> = {
     const obs = emptyObservation();
     obs.expiries.push({ source: 'project', expiresAt: projectExpiry(cred) });
     return guarded(obs, () => {
-      // Probing: the probe's TLS context (built here, shared with the probe) proves the key matches.
-      const matched = ctx.probing === true && loadsAsIdentity({ certificate: cred.certificate, privateKey: cred.privateKey, ca: cred.ca });
-      inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs, matched);
+      inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs, ctx.probing ? { ca: cred.ca } : undefined);
       if (cred.credentialsFile) readClaraCredentials(cred.credentialsFile);
     });
   },

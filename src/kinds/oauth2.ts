@@ -3,7 +3,6 @@ import type { CredentialOf, Kind } from './kind.js';
 import type { ProbeContext } from '../probe/context.js';
 import type { SchemaHelpers } from '../config/helpers.js';
 import { emptyObservation, type ProbeResult } from '../types.js';
-import { loadsAsIdentity } from '../probe/tls-material.js';
 import { guarded, inspectCertificateFile, readCertificateChain } from './pem.js';
 import type { ProbeOptions } from '../probe/bearer-probe.js';
 import { sharedAcrossEnvironments } from './environment-lint.js';
@@ -70,11 +69,7 @@ export const oauth2Kind: Kind<OAuth2Credential> = {
     if (cred.expiresAt) obs.expiries.push({ source: 'secret', expiresAt: cred.expiresAt });
     return guarded(obs, () => {
       // The client certificate is a renewal task of its own; the daily token is not.
-      if (cred.certificate) {
-        // Probing: the probe's TLS context (built here, shared with the probe) proves the key matches.
-        const matched = ctx.probing === true && cred.privateKey !== undefined && loadsAsIdentity({ certificate: cred.certificate, privateKey: cred.privateKey, ca: cred.ca });
-        inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs, matched);
-      }
+      if (cred.certificate) inspectCertificateFile(cred.certificate, cred.privateKey, 'certificate', obs, ctx.probing ? { ca: cred.ca } : undefined);
       if (cred.ca) readCertificateChain(cred.ca, 'ca');
     });
   },

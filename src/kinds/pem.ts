@@ -4,6 +4,7 @@ import type { CertificateSummary, Expiry, Finding, Observation } from '../types.
 import { readFailure, readFailureCode, readRegularFile } from '../read-failure.js';
 import { CredwatchError, inspectFailure, type FileErrorCode } from '../errors.js';
 import { byFileVersion } from './file-memo.js';
+import { loadsAsIdentity } from '../probe/tls-material.js';
 
 /** A local file could not be used; the message names the file and what is wrong with it. */
 export class InspectError extends CredwatchError<FileErrorCode> {
@@ -171,13 +172,16 @@ export function checkKey(cert: X509Certificate, keyFile: string, what = 'private
 
 /**
  * Inspects a PEM certificate file (and optionally its key): the shared core of x509, clara-project
- * and oauth2. `keyKnownToMatch`: the pair already loaded as a TLS identity (loadsAsIdentity), so the
- * key need not be parsed again to compare it with the certificate.
+ * and oauth2. `probeWith`: this run probes with this certificate and key (and that `ca`), so the
+ * probe's shared TLS context is built here, when the files changed, and proves the key matches
+ * (loadsAsIdentity) without the key being parsed a second time.
  */
-export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation, keyKnownToMatch = false): void {
+export function inspectCertificateFile(certFile: string, keyFile: string | undefined, source: string, obs: Observation, probeWith?: { ca?: string }): void {
   const seen = byFileVersion(`pem\0${certFile}\0${keyFile ?? ''}\0${source}`, [certFile, keyFile], () => {
     const chain = readCertificateChain(certFile);
-    return { ...describeChain(chain, source), findings: keyFile ? checkKey(chain[0]!, keyFile, 'private key', keyKnownToMatch) : [] };
+    if (!keyFile) return { ...describeChain(chain, source), findings: [] };
+    const matched = probeWith !== undefined && loadsAsIdentity({ certificate: certFile, privateKey: keyFile, ca: probeWith.ca });
+    return { ...describeChain(chain, source), findings: checkKey(chain[0]!, keyFile, 'private key', matched) };
   });
   obs.expiries.push(...seen.expiries);
   obs.certificates.push(...seen.certificates);
