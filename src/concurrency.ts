@@ -36,3 +36,6 @@ export function timeSlicer(budgetMs = 8, now: () => number = () => performance.n
     return turn;
   };
 }
+
+/** Resolves on the next turn of the event loop (setImmediate): whatever I/O is waiting goes first. */
+export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));

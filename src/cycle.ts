@@ -3,7 +3,7 @@ import type { Config, CredentialConfig } from './config/schema.js';
 import type { Db } from './store/db.js';
 import { kinds } from './kinds/index.js';
 import { evaluate, DAY_MS } from './evaluate.js';
-import { mapLimit, timeSlicer } from './concurrency.js';
+import { mapLimit, nextTurn, timeSlicer } from './concurrency.js';
 import { ProbeStates } from './probe-states.js';
 import { forgetRemoved, latestResults, previousProbes, recordCheckInSlices, type PreviousProbe } from './store/results.js';
 import { pruneStored } from './store/retention.js';
@@ -137,7 +137,7 @@ export async function runCycle(config: Config, db: Db, opts: CycleOptions): Prom
   const slice = timeSlicer();
   // A daemon starts its first cycle right after it starts listening: let the server take what
   // already arrived before the cycle's synchronous set-up.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   // Derived credentials reported gone last time, their alerts resolved: no longer shown.
   if (opts.record !== false) forgetRemoved(db, REMOVED_MARK);
   const previous = previousProbes(db);

@@ -5,9 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
 import type { CheckReport } from '../types.js';
+import { nextTurn } from '../concurrency.js';
 import { notificationCounts, outboxBacklog, outboxOldestPendingSeconds, processResultsInSlices, repostActiveAlerts, startDispatcher } from '../alerts/index.js';
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface AlertStage {
   /** Runs the state machine over a recorded report (events into the outbox, one transaction) and wakes the dispatcher. */

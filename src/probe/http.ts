@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'undici';
+import { nextTurn } from '../concurrency.js';
 import type { ProbeAgent } from './agent.js';
 import { classifyNetworkError } from './classify.js';
 
@@ -37,7 +38,7 @@ const DUMP_LIMIT = 256 * 1024;
  * request sent in the same turn would open a second TLS connection. One macrotask lets the token
  * call and the test call share the connection, as the providers ask.
  */
-const poolSettled = () => new Promise<void>((resolve) => setImmediate(resolve));
+const poolSettled = nextTurn;
 
 /**
  * One HTTP exchange over the credential's Agent. Network failures come back as a classified
