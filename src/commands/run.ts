@@ -7,9 +7,10 @@ import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
 
 /** `credwatch run`: the daemon. Resolves with 0 after SIGTERM/SIGINT, 3 on a bad config, 2 if it cannot start. */
 export async function runCommand(opts: GlobalOptions): Promise<number> {
+  // Before the config load: loading 1,000 credentials is busy enough to grow the young generation.
+  keepYoungGenerationSmall();
   const loaded = loadOrReport(opts);
   if (!loaded) return EXIT.usage;
-  keepYoungGenerationSmall();
   const log = createLogger();
   for (const w of loaded.warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
 
