@@ -23,8 +23,9 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # ---- runtime: production dependencies, compiled code and migrations only ----
 FROM node:22-bookworm-slim
 # A small young generation: an idle daemon does not need V8's 16 MB semi-spaces (about 10 MB less RSS).
+# One V8 helper thread: each keeps a malloc arena of its own (about 4 MB less idle RSS than four).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=1 \
+    NODE_OPTIONS="--max-semi-space-size=1 --v8-pool-size=1" \
     CREDWATCH_CONFIG=/etc/credwatch/credwatch.yaml
 RUN groupadd --system --gid 10001 credwatch \
  && useradd --system --uid 10001 --gid credwatch --home-dir /data --shell /usr/sbin/nologin credwatch \

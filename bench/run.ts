@@ -6,6 +6,7 @@ const suites: [string, string, string][] = [
   ['expiry check', 'certs.ts', 'benchCerts'],
   ['probes', 'probe.ts', 'benchProbe'],
   ['side by side with blackbox_exporter', 'peer.ts', 'benchPeer'],
+  ['the runtime floor: the same probes from bare Node', 'floor.ts', 'benchFloor'],
   ['probe engine at scale', 'scale.ts', 'benchScale'],
   ['daemon', 'daemon.ts', 'benchDaemon'],
 ];
@@ -35,6 +36,16 @@ const peer = figures['peer.blackbox.cpuMsPerProbe'];
 if (steady !== undefined && peer) {
   figures['ratio.steadyStateCpuVsBlackbox'] = Math.round((steady / peer) * 100) / 100;
   console.log(`\nsteady-state probe CPU in the daemon: ${steady} ms vs blackbox_exporter ${peer} ms per probe: ${figures['ratio.steadyStateCpuVsBlackbox']}× (target ≤ 0.5×)`);
+}
+// The bare-Node floor against the same peer figure: what no Node program can go below here.
+if (peer && figures['floor.steady.undiciCpuMsPerProbe'] !== undefined) {
+  const ratio = (k: string) => Math.round((figures[k]! / peer) * 100) / 100;
+  figures['ratio.floorSteadyRawVsBlackbox'] = ratio('floor.steady.rawCpuMsPerProbe');
+  figures['ratio.floorSteadyUndiciVsBlackbox'] = ratio('floor.steady.undiciCpuMsPerProbe');
+  figures['ratio.floorColdVsBlackbox'] = ratio('floor.cold.cpuMsPerProbe');
+  console.log(
+    `bare-Node floor vs blackbox_exporter's ${peer} ms per probe: steady ${figures['ratio.floorSteadyRawVsBlackbox']}× (raw TLS + HTTP), ${figures['ratio.floorSteadyUndiciVsBlackbox']}× (through undici); cold ${figures['ratio.floorColdVsBlackbox']}× (credwatch check: ${figures['peer.ratio.cpuPerProbe']}×)`,
+  );
 }
 console.log('\n' + JSON.stringify(figures, null, 2));
 process.exitCode = failed ? 1 : 0;
