@@ -5,13 +5,13 @@
 // Run directly: `node --import tsx bench/daemon.ts` (builds first), or import benchDaemon().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/db.js';
 import { createCa, createServerCert, newKeys } from '../test/helpers/pki.js';
 import { freePort } from '../test/helpers/ports.js';
+import { latency } from './latency.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const OUT = join(ROOT, 'bench', 'out', 'daemon');
@@ -107,13 +107,8 @@ export async function idleRss(nodeOptions: string): Promise<{ rssMb: number; ano
     await sleep(SETTLE_MS);
     const m = rssMb(d.child.pid!);
     // Then /status at these 1,000 credentials (one request at a time, keep-alive).
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    for (let i = 0; i < 20; i++) await getOnce(agent, port, '/status');
-    const times: number[] = [];
-    for (let i = 0; i < STATUS_REQUESTS; i++) times.push(await getOnce(agent, port, '/status'));
-    agent.destroy();
-    times.sort((a, b) => a - b);
-    return { rssMb: m.rss, anonMb: m.anon, firstCycleMs: d.firstCycleMs, statusP50Ms: percentile(times, 50), statusP99Ms: percentile(times, 99) };
+    const status = await latency(port, '/status', STATUS_REQUESTS);
+    return { rssMb: m.rss, anonMb: m.anon, firstCycleMs: d.firstCycleMs, statusP50Ms: status.p50, statusP99Ms: status.p99 };
   } finally {
     await d.stop();
   }
@@ -186,20 +181,6 @@ function historyDatabase(file: string): void {
   rmSync(`${tmp}-shm`, { force: true });
 }
 
-function getOnce(agent: Agent, port: number, path: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? done(performance.now() - t0) : fail(new Error(`${path}: HTTP ${res.statusCode}`))));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
 /** (b) /status (and /metrics, /) latency over keep-alive, one request at a time. */
 async function statusLatency(): Promise<Record<string, number>> {
   const dir = join(OUT, 'history');
@@ -219,21 +200,16 @@ async function statusLatency(): Promise<Record<string, number>> {
     `database: ./${db.split('/').pop()}\nschedule: { check: "${FAR_FUTURE}" }\nserver: { listen: "127.0.0.1:${port}" }\ncredentials:\n${lines.join('\n')}\n`,
   );
   const d = await startDaemon(join(dir, 'credwatch.yaml'), port);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    for (let i = 0; i < 20; i++) await getOnce(agent, port, '/status'); // warm-up
     const out: Record<string, number> = {};
     for (const [name, path, n] of [['status', '/status', STATUS_REQUESTS], ['metrics', '/metrics', 100], ['page', '/', 100]] as const) {
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) times.push(await getOnce(agent, port, path));
-      times.sort((a, b) => a - b);
-      out[`${name}P50Ms`] = percentile(times, 50);
-      out[`${name}P99Ms`] = percentile(times, 99);
+      const t = await latency(port, path, n);
+      out[`${name}P50Ms`] = t.p50;
+      out[`${name}P99Ms`] = t.p99;
     }
     if (fresh) out.historyBuildS = buildS;
     return out;
   } finally {
-    agent.destroy();
     await d.stop();
   }
 }

@@ -1,8 +1,8 @@
 // The probe engine at scale, against the built CLI (`node dist/cli.cjs run`) and the loopback mTLS
 // OAuth server of bench/probe.ts (a child process, so the daemon's CPU is measured alone):
 //  (a) 1,000 clara-project credentials, each with its own client certificate, plus 1,000 x509:
-//      peak RSS over the start-up cycle and a second cycle (target ≤ 120 MB); CPU of the second,
-//      steady-state cycle per probe (token cached, new connection; target ≤ 0.5× blackbox's CPU per
+//      peak RSS over the start-up cycle and a second, scheduled cycle (target ≤ 120 MB); CPU of the
+//      second, steady-state cycle per probe (token cached, new connection; target ≤ 0.5× blackbox's CPU per
 //      probe, from bench/peer.ts in the same run); /status latency at 2,000 credentials;
 //  (b) 10,000 x509 files + 1,000 probing credentials: /healthz latency while the start-up cycle runs
 //      (target p99 < 50 ms, max < 200 ms).
@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { generate } from './certs.js';
+import { latency } from './latency.js';
 import { claraLines, cpuMsOf, peerPki, startBenchServer, PEER_DIR } from './peer.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -114,27 +115,27 @@ async function pollHealth(port: number, until: Promise<unknown>): Promise<number
   return times;
 }
 
-async function statusLatency(port: number, n: number): Promise<{ p50: number; p99: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  for (let i = 0; i < 20; i++) await getOnce(agent, port, '/status');
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await getOnce(agent, port, '/status');
-    if (r.status !== 200) throw new Error(`/status answered ${r.status}`);
-    times.push(r.ms);
-  }
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+/**
+ * A schedule whose only tick is `afterMs` from now (second-precision, local time as node-cron reads
+ * it): the steady-state cycle runs as the daemon runs it, not behind a SIGHUP's config reload.
+ */
+function tickAt(afterMs: number): { expr: string; at: number } {
+  const at = new Date(Math.ceil((Date.now() + afterMs) / 1000) * 1000);
+  return { expr: `${at.getSeconds()} ${at.getMinutes()} ${at.getHours()} ${at.getDate()} ${at.getMonth() + 1} *`, at: at.getTime() };
 }
 
-function writeConfig(dir: string, port: number, lines: string[]): string {
+/** The start-up cycle must be over (and the daemon idle, past its compaction) this long before the tick. */
+const STEADY_TICK_MARGIN_MS = 3000;
+/** When the steady-state tick comes: after the start-up cycle (6 to 7 s at load 1 on 2 cores) and both ends' keep-alive timeouts. */
+const STEADY_TICK_AFTER_MS = 40_000;
+
+function writeConfig(dir: string, port: number, lines: string[], schedule = FAR_FUTURE): string {
   mkdirSync(dir, { recursive: true });
   for (const f of ['credwatch.db', 'credwatch.db-wal', 'credwatch.db-shm']) rmSync(join(dir, f), { force: true });
   const file = join(dir, 'credwatch.yaml');
   writeFileSync(
     file,
-    `database: ./credwatch.db\nschedule: { check: "${FAR_FUTURE}" }\nserver: { listen: "127.0.0.1:${port}" }\nprobe: { concurrency: 20, timeoutMs: 30000 }\ncredentials:\n${lines.join('\n')}\n`,
+    `database: ./credwatch.db\nschedule: { check: "${schedule}" }\nserver: { listen: "127.0.0.1:${port}" }\nprobe: { concurrency: 20, timeoutMs: 30000 }\ncredentials:\n${lines.join('\n')}\n`,
   );
   return file;
 }
@@ -153,20 +154,23 @@ export async function benchScale(): Promise<Record<string, number>> {
     // (a) 1,000 clara + 1,000 x509: memory, steady-state CPU, /status.
     {
       const port = await freePort();
-      const config = writeConfig(join(PEER_DIR, 'daemon-2k'), port, [...claraLines(pki, CLARA, baseUrl), ...x509Lines(certs1k, X509)]);
+      const tick = tickAt(STEADY_TICK_AFTER_MS);
+      const config = writeConfig(join(PEER_DIR, 'daemon-2k'), port, [...claraLines(pki, CLARA, baseUrl), ...x509Lines(certs1k, X509)], tick.expr);
       const d = startDaemon(config, port);
       try {
         out['scale.firstCycleMs'] = await d.cycle(1);
         const first = await server.counts();
-        // Past both ends' keep-alive timeouts (undici 4 s, Node's server 5 s): the next cycle connects anew.
-        await sleep(7000);
+        // The scheduled tick comes well past both ends' keep-alive timeouts (probe connections 1 s,
+        // Node's server 5 s) and the idle compaction: the next cycle connects anew.
+        const idleFor = tick.at - STEADY_TICK_MARGIN_MS - Date.now();
+        if (idleFor < 7000) throw new Error(`the start-up cycle ended ${Math.round(-idleFor / 1000) + 7} s too late for the scheduled steady-state tick`);
+        await sleep(idleFor);
         await server.reset();
         const cpu0 = cpuMsOf(d.child.pid!);
-        d.child.kill('SIGHUP');
         out['scale.steadyCycleMs'] = await d.cycle(2);
         const cpu = cpuMsOf(d.child.pid!) - cpu0;
         const second = await server.counts();
-        const status = await statusLatency(port, STATUS_REQUESTS);
+        const status = await latency(port, '/status', STATUS_REQUESTS);
         const mem = memory(d.child.pid!);
         Object.assign(out, {
           'scale.firstCycleTokenRequests': first.token,
