@@ -47,6 +47,28 @@ test('migrations on a fresh file: folder created, WAL mode, every migration reco
   }
 });
 
+test('every foreign key\'s child column leads an index: deleting a parent row never scans the child table', () => {
+  // Retention deletes checks and results rows every cycle; SQLite finds the rows that reference each
+  // one by the child's column (ON DELETE CASCADE, the integrity check, the "none left" test).
+  const db = openDatabase(':memory:');
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+  const keys: string[] = [];
+  for (const table of tables) {
+    const leading = new Set(
+      (db.prepare(`PRAGMA index_list(${table})`).all() as { name: string }[]).map((i) => (db.prepare(`PRAGMA index_info(${i.name})`).all() as { name: string }[])[0]!.name),
+    );
+    for (const fk of db.prepare(`PRAGMA foreign_key_list(${table})`).all() as { from: string; table: string }[]) {
+      keys.push(`${table}.${fk.from} -> ${fk.table}: ${leading.has(fk.from) ? 'indexed' : 'not indexed'}`);
+    }
+  }
+  assert.deepEqual(keys.sort(), [
+    'deliveries.event_seq -> alert_events: indexed',
+    'latest_results.result_id -> results: indexed',
+    'results.check_id -> checks: indexed',
+  ]);
+  db.close();
+});
+
 test('a failing migration rolls back whole and is not recorded', () => {
   const db = new Database(':memory:');
   const bad = [{ version: 1, name: 'init', sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);' }];
