@@ -15,8 +15,11 @@ export interface GlobalOptions {
   config?: string;
 }
 
-/** Loads the config or prints every problem and returns null (the caller exits 3). */
-export function loadOrReport(opts: GlobalOptions, err: NodeJS.WritableStream = process.stderr): LoadedConfig | null {
+/**
+ * Loads the config or prints every problem and returns null (the caller exits 3). Warnings are
+ * printed too, unless the caller reports them its own way (the daemon logs them).
+ */
+export function loadOrReport(opts: GlobalOptions, { err = process.stderr, printWarnings = true }: { err?: NodeJS.WritableStream; printWarnings?: boolean } = {}): LoadedConfig | null {
   const file = resolveConfigPath(opts.config);
   const out = tryLoadConfig(file);
   if (!out.ok) {
@@ -24,6 +27,6 @@ export function loadOrReport(opts: GlobalOptions, err: NodeJS.WritableStream = p
     for (const p of out.errors) err.write(`  ${formatProblem(p)}\n`);
     return null;
   }
-  for (const w of out.warnings) err.write(`warning: ${formatProblem(w)}\n`);
+  if (printWarnings) for (const w of out.warnings) err.write(`warning: ${formatProblem(w)}\n`);
   return { config: out.config, warnings: out.warnings };
 }

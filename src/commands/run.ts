@@ -9,7 +9,8 @@ import { EXIT, loadOrReport, type GlobalOptions } from './common.js';
 export async function runCommand(opts: GlobalOptions): Promise<number> {
   // Before the config load: loading 1,000 credentials is busy enough to grow the young generation.
   keepYoungGenerationSmall();
-  const loaded = loadOrReport(opts);
+  // Its warnings go to the log (below), once: the daemon's stderr is the journal.
+  const loaded = loadOrReport(opts, { printWarnings: false });
   if (!loaded) return EXIT.usage;
   const log = createLogger();
   for (const w of loaded.warnings) log.warn({ path: w.path }, `config warning: ${formatProblem(w)}`);
