@@ -1,7 +1,9 @@
 // The runtime's floor for the #10 targets: the same probes done by a bare Node script
 // (bench/floor-client.mjs: no config, inspection, database or alerting, no host-name check), against
-// the same loopback mTLS OAuth server as bench/peer.ts, in the same run. What credwatch cannot go
-// below on this Node, whatever it does: run.ts sets these beside blackbox_exporter's figures.
+// the same loopback mTLS OAuth server as bench/peer.ts, in the same run; run.ts sets these beside
+// blackbox_exporter's figures. The steady and memory figures are lower bounds (the script does
+// strictly less than credwatch must); the cold one is what a plain script pays, not a bound:
+// `credwatch check` measures about the same.
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

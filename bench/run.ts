@@ -37,7 +37,7 @@ if (steady !== undefined && peer) {
   figures['ratio.steadyStateCpuVsBlackbox'] = Math.round((steady / peer) * 100) / 100;
   console.log(`\nsteady-state probe CPU in the daemon: ${steady} ms vs blackbox_exporter ${peer} ms per probe: ${figures['ratio.steadyStateCpuVsBlackbox']}× (target ≤ 0.5×)`);
 }
-// The bare-Node floor against the same peer figure: what no Node program can go below here.
+// The bare-Node figures against the same peer figure (see bench/floor.ts for which are lower bounds).
 if (peer && figures['floor.steady.undiciCpuMsPerProbe'] !== undefined) {
   const ratio = (k: string) => Math.round((figures[k]! / peer) * 100) / 100;
   figures['ratio.floorSteadyRawVsBlackbox'] = ratio('floor.steady.rawCpuMsPerProbe');
